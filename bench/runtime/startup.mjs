@@ -1,0 +1,74 @@
+#!/usr/bin/env node
+// Start-to-ready time of the runtime's example sidecar: from spawn() to the first 200 on /readyz.
+// Usage: node bench/runtime/startup.mjs [runs=10]
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { request } from 'node:http';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const runs = Number(process.argv[2] ?? 10);
+const bin = process.env.BIN ?? fileURLToPath(new URL('../../packages/runtime/dist/test/fixtures/example-sidecar.js', import.meta.url));
+
+function freePort() {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function readyz(port) {
+  return new Promise((resolve) => {
+    const req = request({ host: '127.0.0.1', port, path: '/readyz', agent: false }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    req.on('error', () => resolve(false));
+    req.end();
+  });
+}
+
+const dir = await mkdtemp(join(tmpdir(), 'outrigger-bench-'));
+const times = [];
+try {
+  for (let i = 0; i < runs; i++) {
+    const port = await freePort();
+    const config = join(dir, 'config.yaml');
+    await writeFile(config, `admin: { listen: "127.0.0.1:${port}" }\n`);
+    const start = process.hrtime.bigint();
+    const child = spawn(process.execPath, [bin, 'run', '-c', config], { stdio: 'ignore' });
+    while (!(await readyz(port))) await new Promise((r) => setTimeout(r, 1));
+    times.push(Number(process.hrtime.bigint() - start) / 1e6);
+    child.kill('SIGTERM');
+    await new Promise((r) => child.on('exit', r));
+  }
+} finally {
+  await rm(dir, { recursive: true, force: true });
+}
+times.sort((a, b) => a - b);
+const median = times.length % 2 ? times[(times.length - 1) / 2] : (times[times.length / 2 - 1] + times[times.length / 2]) / 2;
+const bare = [];
+for (let i = 0; i < runs; i++) {
+  const start = process.hrtime.bigint();
+  const child = spawn(process.execPath, ['-e', '0'], { stdio: 'ignore' });
+  await new Promise((r) => child.on('exit', r));
+  bare.push(Number(process.hrtime.bigint() - start) / 1e6);
+}
+bare.sort((a, b) => a - b);
+const bareMedian = bare[Math.floor(bare.length / 2)];
+console.log(
+  JSON.stringify({
+    bench: 'runtime-startup',
+    runs,
+    median_ms: +median.toFixed(1),
+    min_ms: +times[0].toFixed(1),
+    max_ms: +times.at(-1).toFixed(1),
+    node_bare_median_ms: +bareMedian.toFixed(1),
+    ratio_to_bare_node: +(median / bareMedian).toFixed(2),
+    node: process.version,
+  }),
+);

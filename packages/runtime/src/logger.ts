@@ -1,0 +1,35 @@
+/** The process logger: pino, JSON lines on stdout, secrets redacted by key. */
+import { type DestinationStream, type Logger, type LoggerOptions, pino } from 'pino';
+
+/** Keys whose values are never logged, wherever they appear (two levels deep, as pino allows). */
+const secretKeys = ['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'password', 'token', 'secret', 'api_key', 'x-api-key'];
+const redactPaths = secretKeys.flatMap((k) => [`["${k}"]`, `*["${k}"]`, `*.*["${k}"]`]);
+
+export interface LoggerHandle {
+  logger: Logger;
+  /** Writes what is buffered; call before process.exit. */
+  flush(): void;
+}
+
+export function createLogger(name: string, level: string, destination?: DestinationStream): LoggerHandle {
+  const options: LoggerOptions = {
+    level: process.env.LOG_LEVEL || level,
+    base: { sidecar: name, pid: process.pid },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label) => ({ level: label }) },
+    redact: { paths: redactPaths, censor: '[redacted]' },
+  };
+  if (destination) return { logger: pino(options, destination), flush: () => {} };
+  // Asynchronous writes keep per-request access logs off the hot path; flushed on exit.
+  const stream = pino.destination({ dest: 1, sync: false });
+  return {
+    logger: pino(options, stream),
+    flush: () => {
+      try {
+        stream.flushSync();
+      } catch {
+        // stdout closed or not ready: nothing more can be written anyway.
+      }
+    },
+  };
+}
