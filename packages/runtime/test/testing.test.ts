@@ -13,11 +13,14 @@ t.test('the Prometheus text parser accepts the format and rejects what is not', 
     'h_count 2',
     '# TYPE g gauge',
     'g NaN',
+    '# TYPE g2 gauge',
+    'g2 Nan',
     '',
   ].join('\n');
   const families = parsePrometheusText(good);
   t.same(families.get('a_total')?.samples, [{ name: 'a_total', labels: { kind: 'x', path: 'a"b' }, value: 3 }]);
   t.equal(families.get('h')?.samples.length, 4);
+  t.ok(Number.isNaN(families.get('g2')?.samples[0]?.value), 'Nan as prom-client prints it');
 
   t.throws(() => parsePrometheusText('x 1\n'), /has no # TYPE/);
   t.throws(() => parsePrometheusText('# TYPE x gauge\nx one\n'), /bad sample value/);

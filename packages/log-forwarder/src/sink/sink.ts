@@ -79,4 +79,6 @@ export interface SinkFactory<C = any> {
   readonly type: string;
   readonly schema: import('@sinclair/typebox').TObject;
   create(name: string, config: C, ctx: SinkContext): Sink;
+  /** Cross-field rules of this sink's block; paths are relative to it (`labels.app`). */
+  rules?(config: C): import('@outrigger/runtime').ConfigIssue[];
 }

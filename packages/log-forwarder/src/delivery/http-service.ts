@@ -1,0 +1,81 @@
+/**
+ * A `DeliveryService` for sinks that speak HTTP: the sink supplies its request builder, its retry
+ * decision and its healthcheck; this adds auth, compression, the transport and failure reasons.
+ */
+
+import type { Authorization } from './auth.js';
+import type { DeliveryService, SendResult } from './driver.js';
+import type { HttpClient, HttpResponse } from './http-client.js';
+import { Delivery, type Outcome } from './outcome.js';
+import type { RequestEvents } from './request.js';
+
+export interface HttpRequestSpec {
+  method?: 'POST' | 'PUT';
+  path: string;
+  headers: Record<string, string>;
+  body: Buffer | string;
+}
+
+export interface HttpSinkParts {
+  client: HttpClient;
+  auth?: Authorization | undefined;
+  compress: boolean;
+  splittable?: boolean;
+  maxConcurrency?: number;
+  /** Request builder. */
+  build(request: RequestEvents): HttpRequestSpec;
+  /** Retry decision for a response. */
+  decide(response: HttpResponse, request: RequestEvents): Outcome;
+  /** Healthcheck; throws a clear Error when the remote is not usable. */
+  healthcheck(client: HttpClient, headers: Record<string, string>, signal: AbortSignal): Promise<void>;
+}
+
+export class HttpDeliveryService implements DeliveryService {
+  readonly splittable: boolean;
+  readonly maxConcurrency?: number;
+  readonly target: string;
+
+  constructor(private readonly parts: HttpSinkParts) {
+    this.splittable = parts.splittable ?? true;
+    if (parts.maxConcurrency !== undefined) this.maxConcurrency = parts.maxConcurrency;
+    this.target = parts.client.target;
+  }
+
+  #authHeaders(): Record<string, string> {
+    return this.parts.auth ? { authorization: this.parts.auth.header() } : {};
+  }
+
+  async send(request: RequestEvents, signal: AbortSignal): Promise<SendResult> {
+    let headers: Record<string, string>;
+    try {
+      headers = this.#authHeaders();
+    } catch (error) {
+      return { kind: Delivery.RETRY, reason: (error as Error).message, code: 'OUTRIGGER_E_LF_SINK_AUTH' };
+    }
+    const spec = this.parts.build(request);
+    let response: HttpResponse & { sentBytes: number };
+    try {
+      response = await this.parts.client.send({
+        method: spec.method ?? 'POST',
+        path: spec.path,
+        headers: { ...spec.headers, ...headers },
+        body: spec.body,
+        compress: this.parts.compress,
+        signal,
+      });
+    } catch (error) {
+      const reason = (error as Error).message;
+      return { kind: Delivery.RETRY, reason, ...(reason.startsWith('TLS') ? { code: 'OUTRIGGER_E_LF_SINK_TLS' } : {}) };
+    }
+    if (response.status === 401 || response.status === 403) this.parts.auth?.invalidate();
+    return { ...this.parts.decide(response, request), bytes: response.sentBytes };
+  }
+
+  async healthcheck(signal: AbortSignal): Promise<void> {
+    await this.parts.healthcheck(this.parts.client, this.#authHeaders(), signal);
+  }
+
+  close(): Promise<void> {
+    return this.parts.client.close();
+  }
+}

@@ -1,0 +1,618 @@
+/**
+ * Wires sources → transforms → sinks by `inputs`, and owns what they share: the in-flight byte
+ * cap (reading is pulled: a slow sink holds its batches unacknowledged, the cap is reached and
+ * every reader waits), the per-file cursors and the checkpoint they are saved to.
+ */
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import { type BatchData, BlockData, DerivedData, RecordData, SinkBatch } from './batch.js';
+import type { CursorRange } from './checkpoint/cursor.js';
+import { type CheckpointEntry, type CheckpointState, CheckpointStore } from './checkpoint/store.js';
+import type { ForwarderConfig } from './definition.js';
+import type { SourceRecord } from './multiline/record.js';
+import { sinkFactories as defaultSinkFactories } from './sink/index.js';
+import type { LogEvent, Sink, SinkContext, SinkFactory } from './sink/sink.js';
+import { FileSource, type SourceHost } from './source/file-source.js';
+import type { FileSourceConfig } from './source/index.js';
+import type { LineBlock } from './source/lines.js';
+import type { Tailer } from './source/tailer.js';
+import { type TransformFn, transformFactory } from './transform/index.js';
+
+export interface PipelineContext {
+  readonly logger: Logger;
+  readonly metrics: Registry;
+  metricName(suffix: string): string;
+  resolvePath(p: string): string;
+}
+
+export interface PipelineOptions {
+  /** The sink registry (tests add their own sinks). */
+  sinkFactories?: readonly SinkFactory[];
+}
+
+interface TransformNode {
+  name: string;
+  inputs: string[];
+  fn: TransformFn;
+}
+
+interface Derived {
+  events: LogEvent[];
+  origin: number[];
+}
+
+/** Writes batches to one sink, one at a time, in order; a failed write is retried. */
+class SinkRunner {
+  readonly #queue: SinkBatch[] = [];
+  #busy = false;
+  #stopping = false;
+  #idleWaiters: (() => void)[] = [];
+
+  constructor(
+    readonly name: string,
+    readonly sink: Sink,
+    readonly inputs: string[],
+    readonly onError: (err: unknown, batch: SinkBatch) => void,
+  ) {}
+
+  get queued(): number {
+    return this.#queue.length + (this.#busy ? 1 : 0);
+  }
+
+  enqueue(batch: SinkBatch): void {
+    this.#queue.push(batch);
+    if (!this.#busy) void this.#pump();
+  }
+
+  async #pump(): Promise<void> {
+    this.#busy = true;
+    let backoff = 100;
+    while (this.#queue.length > 0) {
+      const batch = this.#queue[0] as SinkBatch;
+      try {
+        await this.sink.write(batch);
+        this.#queue.shift();
+        backoff = 100;
+      } catch (err) {
+        this.onError(err, batch);
+        if (this.#stopping) {
+          this.#queue.length = 0;
+          break;
+        }
+        await new Promise((r) => setTimeout(r, backoff).unref?.());
+        backoff = Math.min(backoff * 2, 5000);
+      }
+    }
+    this.#busy = false;
+    for (const w of this.#idleWaiters.splice(0)) w();
+  }
+
+  idle(): Promise<void> {
+    if (!this.#busy && this.#queue.length === 0) return Promise.resolve();
+    return new Promise((r) => this.#idleWaiters.push(r));
+  }
+
+  abandon(): void {
+    this.#stopping = true;
+  }
+}
+
+export class Pipeline {
+  readonly sources = new Map<string, FileSource>();
+  readonly sinks = new Map<string, SinkRunner>();
+  readonly store: CheckpointStore;
+  readonly #transforms = new Map<string, TransformNode>();
+  /** Per source: the sinks its events reach, and whether straight from the source. */
+  readonly #routes = new Map<string, { runner: SinkRunner; direct: boolean }[]>();
+  readonly #log: Logger;
+  readonly #cap: number;
+  #inFlight = 0;
+  #reserved = 0;
+  #pendingBatches = 0;
+  readonly #waiters: { n: number; resolve: () => void }[] = [];
+  #closed = false;
+  #dirty = false;
+  #saving: Promise<void> = Promise.resolve();
+  #timer?: NodeJS.Timeout;
+  #lastSaved?: string;
+  #started = false;
+  /** Acknowledged bytes not yet covered by a written checkpoint. */
+  #unsaved = 0;
+  #saveQueued = false;
+  readonly #parseWarned = new WeakSet<Tailer>();
+  readonly #m: ReturnType<typeof createMetrics>;
+
+  constructor(
+    readonly config: ForwarderConfig,
+    readonly ctx: PipelineContext,
+    opts: PipelineOptions = {},
+  ) {
+    this.#log = ctx.logger;
+    this.#cap = config.max_in_flight_bytes;
+    const stateDir = ctx.resolvePath(config.state_dir);
+    this.store = new CheckpointStore(stateDir);
+    this.#m = createMetrics(
+      ctx,
+      () => this.#allTailers(),
+      () => this.#inFlight,
+    );
+    const factories = opts.sinkFactories ?? defaultSinkFactories;
+
+    const transforms = (config.transforms ?? {}) as Record<string, { type: string; inputs: string[] }>;
+    for (const [name, t] of Object.entries(transforms)) {
+      const f = transformFactory(t.type);
+      if (!f) throw new Error(`transforms.${name}.type: unknown transform "${t.type}"`);
+      const fn = f.create(t);
+      this.#transforms.set(name, { name, inputs: t.inputs, fn });
+    }
+    const sinkCtx: SinkContext = {
+      logger: this.#log,
+      metrics: ctx.metrics,
+      metricName: (s) => ctx.metricName(s),
+      resolvePath: (p) => ctx.resolvePath(p),
+      stateDir,
+    };
+    for (const [name, s] of Object.entries(config.sinks)) {
+      const f = factories.find((x) => x.type === s.type);
+      if (!f) throw new Error(`sinks.${name}.type: unknown sink "${s.type}"`);
+      const sink = f.create(name, s, sinkCtx);
+      const runner = new SinkRunner(name, sink, (s as { inputs: string[] }).inputs, (err, batch) => {
+        this.#m.sinkFailed.inc({ sink: name }, batch.count);
+        this.#log.warn({ sink: name, err: (err as Error).message, code: 'OUTRIGGER_E_LF_SINK_WRITE' }, 'sink write failed; retrying');
+      });
+      this.sinks.set(name, runner);
+    }
+    const host = this.#host();
+    for (const [name, s] of Object.entries(config.sources)) {
+      this.sources.set(name, new FileSource(name, s as FileSourceConfig, host, (p) => ctx.resolvePath(p)));
+      const routes: { runner: SinkRunner; direct: boolean }[] = [];
+      for (const runner of this.sinks.values()) {
+        const reach = runner.inputs.filter((i) => this.#reaches(i, name, new Set()));
+        if (reach.length === 0) continue;
+        routes.push({ runner, direct: reach.length === 1 && reach[0] === name });
+      }
+      this.#routes.set(name, routes);
+    }
+  }
+
+  /** Does node `from` carry events of source `source`? */
+  #reaches(from: string, source: string, seen: Set<string>): boolean {
+    if (from === source) return true;
+    const t = this.#transforms.get(from);
+    if (!t || seen.has(from)) return false;
+    seen.add(from);
+    return t.inputs.some((i) => this.#reaches(i, source, seen));
+  }
+
+  #derive(node: string, source: string, data: BatchData, memo: Map<string, Derived | null>): Derived | null {
+    if (memo.has(node)) return memo.get(node) ?? null;
+    let result: Derived | null = null;
+    if (node === source) {
+      const events = data.events() as LogEvent[];
+      result = { events, origin: events.map((_, i) => i) };
+    } else {
+      const t = this.#transforms.get(node);
+      if (t) {
+        const events: LogEvent[] = [];
+        const origin: number[] = [];
+        let dropped = 0;
+        for (const input of t.inputs) {
+          const d = this.#derive(input, source, data, memo);
+          if (!d) continue;
+          result = result ?? { events, origin };
+          for (let i = 0; i < d.events.length; i++) {
+            const out = t.fn(d.events[i] as LogEvent);
+            if (out) {
+              events.push(out);
+              origin.push(d.origin[i] as number);
+            } else dropped++;
+          }
+        }
+        if (dropped > 0) this.#m.dropped.inc({ reason: 'filter', component: node }, dropped);
+      }
+    }
+    memo.set(node, result);
+    return result;
+  }
+
+  #host(): SourceHost {
+    return {
+      reserve: (n) => this.#reserve(n),
+      release: (n) => {
+        this.#reserved -= n;
+        this.#wakeReaders();
+      },
+      dispatch: (t, d, safeEnd) => this.#dispatch(t, d, safeEnd),
+      readBytes: (t, n) => this.#m.readBytes.inc({ source: t.source, file: t.path }, n),
+      truncated: (t) => {
+        this.#m.truncations.inc({ source: t.source, file: t.path });
+        this.#log.info({ source: t.source, path: t.path }, 'file truncated; reading it again from the start');
+        this.#dirty = true;
+      },
+      rotated: (t) => {
+        this.#m.rotations.inc({ source: t.source, file: t.path });
+        this.#log.info({ source: t.source, path: t.path }, 'file rotated; reading it to its end');
+      },
+      opened: (t) => {
+        this.#log.debug({ source: t.source, path: t.path, offset: t.readOffset }, 'tailing file');
+        this.#dirty = true;
+      },
+      done: (t) => {
+        this.sources.get(t.source)?.forget(t);
+        this.#m.forgetFile(t);
+        this.#log.info({ source: t.source, path: t.path, offset: t.cursor.committed }, 'file finished and closed');
+        this.#dirty = true;
+      },
+      warn: (t, msg, err) =>
+        this.#log.warn({ source: t.source, path: t.path, err: (err as Error | undefined)?.message, code: 'OUTRIGGER_E_LF_FILE_READ' }, msg),
+      info: (msg, fields) => this.#log.info(fields ?? {}, msg),
+      sourceWarn: (source, msg, fields) => this.#log.warn({ source, ...fields }, msg),
+    };
+  }
+
+  #reserve(n: number): Promise<void> {
+    const used = this.#inFlight + this.#unsaved + this.#reserved;
+    if (this.#closed || used + n <= this.#cap || used === 0) {
+      this.#reserved += n;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.#waiters.push({ n, resolve }));
+  }
+
+  #wakeReaders(): void {
+    while (this.#waiters.length > 0) {
+      const w = this.#waiters[0] as { n: number; resolve: () => void };
+      const used = this.#inFlight + this.#unsaved + this.#reserved;
+      if (!this.#closed && used + w.n > this.#cap && used > 0) break;
+      this.#waiters.shift();
+      this.#reserved += w.n;
+      w.resolve();
+    }
+  }
+
+  #dispatch(t: Tailer, d: { block?: LineBlock; records?: SourceRecord[] }, safeEnd: number): void {
+    const data: BatchData = d.block
+      ? new BlockData(d.block, t.path, t.idPrefix, new Date().toISOString())
+      : new RecordData(d.records ?? [], t.idPrefix);
+    let truncated = d.block?.truncated.length ?? 0;
+    let parseErrors = 0;
+    for (const r of d.records ?? []) {
+      if (r.event.truncated === true) truncated++;
+      if (r.event.parse_error !== undefined) parseErrors++;
+    }
+    if (truncated > 0) {
+      this.#m.truncatedLines.inc({ source: t.source }, truncated);
+      this.#log.warn(
+        {
+          source: t.source,
+          path: t.path,
+          lines: truncated,
+          max_line_bytes: this.config.sources[t.source]?.max_line_bytes,
+          code: 'OUTRIGGER_E_LF_LINE_TRUNCATED',
+        },
+        'lines longer than max_line_bytes were cut',
+      );
+    }
+    if (parseErrors > 0) {
+      this.#m.parseErrors.inc({ source: t.source }, parseErrors);
+      // Once per file: the events themselves carry `parse_error`.
+      if (!this.#parseWarned.has(t)) {
+        this.#parseWarned.add(t);
+        this.#log.warn(
+          { source: t.source, path: t.path, code: 'OUTRIGGER_E_LF_PARSE' },
+          'lines did not parse; delivered raw with parse_error',
+        );
+      }
+    }
+    const receivers: [SinkRunner, BatchData][] = [];
+    if (data.count > 0) {
+      const memo = new Map<string, Derived | null>();
+      for (const { runner, direct } of this.#routes.get(t.source) ?? []) {
+        let out: BatchData | undefined;
+        if (direct) out = data;
+        else {
+          const events: LogEvent[] = [];
+          const origin: number[] = [];
+          for (const input of runner.inputs) {
+            const der = this.#derive(input, t.source, data, memo);
+            if (!der) continue;
+            for (let i = 0; i < der.events.length; i++) {
+              events.push(der.events[i] as LogEvent);
+              origin.push(der.origin[i] as number);
+            }
+          }
+          out = new DerivedData(data, events, origin);
+        }
+        if (out.count > 0) receivers.push([runner, out]);
+      }
+    }
+    const cursor = t.cursor;
+    const end = Math.max(safeEnd, cursor.handedOut);
+    if (receivers.length === 0 && end === cursor.handedOut) return;
+    const range: CursorRange = cursor.push(
+      end,
+      receivers.map(([r]) => r.name),
+    );
+    if (receivers.length === 0) {
+      this.#dirty = true;
+      return;
+    }
+    const bytes = data.bytes;
+    this.#inFlight += bytes;
+    this.#pendingBatches += receivers.length;
+    let remaining = receivers.length;
+    for (const [runner, out] of receivers) {
+      this.#m.sinkEvents.inc({ sink: runner.name }, out.count);
+      const batch = new SinkBatch(out, () => {
+        this.#m.sinkAcked.inc({ sink: runner.name }, out.count);
+        this.#pendingBatches--;
+        if (cursor.ack(range, runner.name)) this.#dirty = true;
+        if (--remaining === 0) {
+          this.#inFlight -= bytes;
+          this.#acknowledged(bytes);
+        }
+      });
+      runner.enqueue(batch);
+    }
+  }
+
+  /**
+   * Every sink acknowledged `bytes`. They stay counted against the in-flight cap until a
+   * checkpoint covering them is written, so what a crash can repeat — bytes read since the last
+   * checkpoint — is bounded by the cap. Half the cap acknowledged triggers a checkpoint write
+   * besides the interval.
+   */
+  #acknowledged(bytes: number): void {
+    this.#dirty = true;
+    this.#unsaved += bytes;
+    if (this.#unsaved >= this.#cap / 2 && !this.#saveQueued) {
+      this.#saveQueued = true;
+      void this.saveCheckpoint();
+    }
+  }
+
+  #allTailers(): Tailer[] {
+    const out: Tailer[] = [];
+    for (const s of this.sources.values()) for (const t of s.tailers.values()) out.push(t);
+    return out;
+  }
+
+  checkpointState(): CheckpointState {
+    const files: CheckpointEntry[] = this.#allTailers().map((t) => ({
+      source: t.source,
+      path: t.path,
+      dev: t.identity.dev,
+      ino: t.identity.ino,
+      fp_len: t.identity.fp_len,
+      fp: t.identity.fp,
+      offset: t.cursor.committed,
+    }));
+    return { version: 1, saved_at: Date.now(), files };
+  }
+
+  /** Writes the checkpoint if anything changed (or `force`). Never two writes at once. */
+  saveCheckpoint(force = false): Promise<void> {
+    this.#saving = this.#saving.then(async () => {
+      this.#saveQueued = false;
+      if (!this.#dirty && !force) return;
+      this.#dirty = false;
+      const covered = this.#unsaved;
+      try {
+        const began = Date.now();
+        const state = this.checkpointState();
+        try {
+          await this.store.save(state);
+        } finally {
+          // On failure too: a broken state volume must not stop delivery (it is logged and counted).
+          this.#unsaved -= covered;
+          this.#wakeReaders();
+        }
+        this.#log.debug({ files: state.files.length, ms: Date.now() - began }, 'checkpoint written');
+        this.#lastSaved = new Date().toISOString();
+        this.#m.checkpointWrites.inc();
+      } catch (err) {
+        this.#dirty = true;
+        this.#m.checkpointErrors.inc();
+        this.#log.error(
+          { err: (err as Error).message, code: 'OUTRIGGER_E_LF_CHECKPOINT_WRITE', dir: this.store.dir },
+          'checkpoint write failed',
+        );
+      }
+    });
+    return this.#saving;
+  }
+
+  async start(): Promise<void> {
+    const loaded = await this.store.load();
+    for (const w of loaded.warnings) this.#log.warn({ code: 'OUTRIGGER_E_LF_CHECKPOINT_CORRUPT', dir: this.store.dir }, w);
+    await Promise.all([...this.sinks.values()].map((r) => r.sink.start()));
+    const entries = loaded.state?.files ?? [];
+    for (const [name, source] of this.sources) {
+      await source.start(
+        entries.filter((e) => e.source === name),
+        loaded.state?.saved_at,
+      );
+    }
+    this.#dirty = true;
+    await this.saveCheckpoint();
+    const interval = this.config.checkpoint_interval_ms;
+    this.#timer = setInterval(() => void this.saveCheckpoint(), interval);
+    this.#timer.unref?.();
+    this.#started = true;
+  }
+
+  readiness(): { ready: boolean; reason?: string } {
+    if (!this.#started) return { ready: false, reason: 'starting' };
+    const bad: string[] = [];
+    for (const [name, r] of this.sinks) {
+      const h = r.sink.health();
+      if (!h.healthy) bad.push(`sink ${name}: ${h.reason ?? 'unhealthy'}`);
+    }
+    return bad.length > 0 ? { ready: false, reason: bad.join('; ') } : { ready: true };
+  }
+
+  /** Bytes read and not yet acknowledged by every sink that received them. */
+  get inFlightBytes(): number {
+    return this.#inFlight;
+  }
+
+  inFlight(): number {
+    return this.#pendingBatches;
+  }
+
+  /**
+   * SIGTERM: stop discovering, read what is already written, deliver it, checkpoint. Gives up
+   * when `deadline` aborts.
+   */
+  async drain(deadline: AbortSignal): Promise<void> {
+    const aborted = new Promise<void>((resolve) => {
+      if (deadline.aborted) resolve();
+      deadline.addEventListener('abort', () => resolve(), { once: true });
+    });
+    const sources = Promise.all([...this.sources.values()].map((s) => s.drain()));
+    await Promise.race([sources, aborted]);
+    const delivered = (async () => {
+      while (!deadline.aborted && (this.#inFlight > 0 || this.#pendingBatches > 0)) {
+        await Promise.race([Promise.all([...this.sinks.values()].map((r) => r.idle())), aborted]);
+        if (this.#inFlight > 0 && !deadline.aborted) await new Promise((r) => setTimeout(r, 10));
+      }
+    })();
+    await Promise.race([delivered, aborted]);
+    await this.saveCheckpoint(true);
+    await Promise.all([...this.sinks.values()].map((r) => r.sink.stop(deadline).catch(() => undefined)));
+    await this.saveCheckpoint(true);
+  }
+
+  async stop(): Promise<void> {
+    this.#closed = true;
+    if (this.#timer) clearInterval(this.#timer);
+    this.#wakeReaders();
+    for (const r of this.sinks.values()) r.abandon();
+    await Promise.all([...this.sources.values()].map((s) => s.stop()));
+    await this.saveCheckpoint(true);
+    const never = new AbortController();
+    never.abort();
+    await Promise.all([...this.sinks.values()].map((r) => r.sink.stop(never.signal).catch(() => undefined)));
+  }
+
+  status(): unknown {
+    const sources: Record<string, unknown> = {};
+    for (const [name, s] of this.sources) {
+      sources[name] = {
+        files: [...s.tailers.values()].map((t) => ({
+          path: t.path,
+          inode: t.identity.ino,
+          offset: t.cursor.committed,
+          read_offset: t.readOffset,
+          size: t.size,
+          lag_bytes: t.lag,
+          rotated: t.rotated,
+          sinks: Object.fromEntries(t.cursor.acked),
+        })),
+      };
+    }
+    const sinks: Record<string, unknown> = {};
+    for (const [name, r] of this.sinks) sinks[name] = { queued_batches: r.queued, health: r.sink.health(), ...(r.sink.status() as object) };
+    return {
+      in_flight_bytes: this.#inFlight,
+      max_in_flight_bytes: this.#cap,
+      checkpoint: { file: path.resolve(this.store.file), last_saved: this.#lastSaved ?? null },
+      sources,
+      sinks,
+    };
+  }
+}
+
+function createMetrics(ctx: PipelineContext, tailers: () => Tailer[], inFlight: () => number) {
+  const registers = [ctx.metrics];
+  const n = (s: string) => ctx.metricName(s);
+  const readBytes = new Counter({ name: n('read_bytes_total'), help: 'Bytes read per file.', labelNames: ['source', 'file'], registers });
+  const rotations = new Counter({
+    name: n('rotations_total'),
+    help: 'Rotations noticed per file.',
+    labelNames: ['source', 'file'],
+    registers,
+  });
+  const truncations = new Counter({
+    name: n('truncations_total'),
+    help: 'Truncations noticed per file.',
+    labelNames: ['source', 'file'],
+    registers,
+  });
+  new Gauge({
+    name: n('lag_bytes'),
+    help: 'Bytes written to a file and not yet acknowledged by the sinks.',
+    labelNames: ['source', 'file'],
+    registers,
+    collect() {
+      this.reset();
+      for (const t of tailers()) this.set({ source: t.source, file: t.path }, t.lag);
+    },
+  });
+  new Gauge({
+    name: n('open_files'),
+    help: 'Files open for reading.',
+    registers,
+    collect() {
+      this.set(tailers().length);
+    },
+  });
+  new Gauge({
+    name: n('in_flight_bytes'),
+    help: 'Bytes read and not yet acknowledged by every sink that received them.',
+    registers,
+    collect() {
+      this.set(inFlight());
+    },
+  });
+  const sinkEvents = new Counter({ name: n('sink_events_total'), help: 'Events handed to each sink.', labelNames: ['sink'], registers });
+  const sinkAcked = new Counter({
+    name: n('sink_acked_events_total'),
+    help: 'Events each sink acknowledged.',
+    labelNames: ['sink'],
+    registers,
+  });
+  const sinkFailed = new Counter({
+    name: n('sink_failed_events_total'),
+    help: 'Events in batches a sink failed to take (retried).',
+    labelNames: ['sink'],
+    registers,
+  });
+  const dropped = new Counter({
+    name: n('dropped_events_total'),
+    help: 'Events dropped on purpose, by reason.',
+    labelNames: ['reason', 'component'],
+    registers,
+  });
+  const parseErrors = new Counter({
+    name: n('parse_errors_total'),
+    help: 'Lines that did not parse (delivered raw, flagged).',
+    labelNames: ['source'],
+    registers,
+  });
+  const truncatedLines = new Counter({
+    name: n('truncated_lines_total'),
+    help: 'Lines cut at max_line_bytes.',
+    labelNames: ['source'],
+    registers,
+  });
+  const checkpointWrites = new Counter({ name: n('checkpoint_writes_total'), help: 'Checkpoint files written.', registers });
+  const checkpointErrors = new Counter({ name: n('checkpoint_errors_total'), help: 'Checkpoint writes that failed.', registers });
+  return {
+    readBytes,
+    rotations,
+    truncations,
+    sinkEvents,
+    sinkAcked,
+    sinkFailed,
+    dropped,
+    truncatedLines,
+    parseErrors,
+    checkpointWrites,
+    checkpointErrors,
+    forgetFile(t: Tailer) {
+      readBytes.remove({ source: t.source, file: t.path });
+    },
+  };
+}

@@ -1,0 +1,90 @@
+/**
+ * Groups events into Loki streams by their rendered label set and encodes the push body
+ * (`{"streams":[{"stream":{...},"values":[["<ns>","<line>",{metadata}]]}]}`). Entries are
+ * ordered by timestamp within each stream (stable: equal timestamps keep file order).
+ */
+
+import type { RequestEvents } from '../../delivery/request.js';
+import { compileTemplate, type Template } from '../../delivery/template.js';
+import type { LogEvent } from '../sink.js';
+import type { LokiSinkConfig } from './config.js';
+import { toUnixNanos } from './timestamp.js';
+
+export const OVERFLOW_VALUE = '__overflow__';
+
+type Entry = [string, string] | [string, string, Record<string, string>];
+
+export class LokiEncoder {
+  readonly #labels: Array<[string, Template]>;
+  readonly #metadata: Array<[string, Template]>;
+  /** Distinct values seen per templated label (bounded by max_label_values). */
+  readonly #seen = new Map<string, Set<string>>();
+
+  constructor(
+    private readonly config: Pick<LokiSinkConfig, 'labels' | 'structured_metadata' | 'max_label_values' | 'encoding'>,
+    /** Called when a label value is replaced by the overflow value. */
+    private readonly onOverflow: (label: string) => void = () => undefined,
+  ) {
+    this.#labels = Object.entries(config.labels)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([k, v]) => [k, compileTemplate(v)]);
+    this.#metadata = Object.entries(config.structured_metadata).map(([k, v]) => [k, compileTemplate(v)]);
+  }
+
+  #labelValue(name: string, template: Template, event: LogEvent): string {
+    const value = template.render(event);
+    if (template.constant) return value;
+    let seen = this.#seen.get(name);
+    if (!seen) {
+      seen = new Set();
+      this.#seen.set(name, seen);
+    }
+    if (seen.has(value)) return value;
+    if (seen.size >= this.config.max_label_values) {
+      this.onOverflow(name);
+      return OVERFLOW_VALUE;
+    }
+    seen.add(value);
+    return value;
+  }
+
+  encode(request: RequestEvents): string {
+    const streams = new Map<string, { stream: Record<string, string>; values: Array<{ ts: string; entry: Entry }> }>();
+    for (const event of request.events()) {
+      const stream: Record<string, string> = {};
+      let key = '';
+      for (const [name, template] of this.#labels) {
+        const value = this.#labelValue(name, template, event);
+        if (value === '') continue; // Loki drops empty labels; so do we, consistently.
+        stream[name] = value;
+        key += `${name}\u0000${value}\u0001`;
+      }
+      let group = streams.get(key);
+      if (!group) {
+        group = { stream, values: [] };
+        streams.set(key, group);
+      }
+      const ts = toUnixNanos(event.timestamp);
+      const line = this.config.encoding === 'raw' ? event.message : JSON.stringify(event);
+      let metadata: Record<string, string> | undefined;
+      for (const [name, template] of this.#metadata) {
+        const value = template.render(event);
+        if (value === '') continue;
+        metadata ??= {};
+        metadata[name] = value;
+      }
+      group.values.push({ ts, entry: metadata ? [ts, line, metadata] : [ts, line] });
+    }
+    const out = [];
+    for (const { stream, values } of streams.values()) {
+      values.sort((a, b) => compareNanos(a.ts, b.ts));
+      out.push({ stream, values: values.map((v) => v.entry) });
+    }
+    return JSON.stringify({ streams: out });
+  }
+}
+
+function compareNanos(a: string, b: string): number {
+  if (a.length !== b.length) return a.length - b.length;
+  return a < b ? -1 : a > b ? 1 : 0;
+}

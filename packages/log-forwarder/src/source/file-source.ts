@@ -1,0 +1,314 @@
+/**
+ * One `file` source: discovery, the open files, and finding each checkpointed file again at start.
+ *
+ * At start every checkpoint entry is looked for: at its path, else in its directory by device and
+ * inode (logrotate leaves rotated files there, whatever their new name). Its fingerprint and size
+ * decide whether to continue at the offset, restart at 0 (truncated) or treat it as a new file
+ * (inode reused). Files next to a checkpointed one whose names start with its name
+ * (`app.log.1`, `app.log-2024…`) and that changed after the checkpoint was written are rotations we
+ * never saw: they are read from 0, then closed.
+ */
+import { promises as fsp, type Stats } from 'node:fs';
+import path from 'node:path';
+import type { CheckpointEntry } from '../checkpoint/store.js';
+import type { MultilineOptions } from '../multiline/multiline.js';
+import { createParser } from '../parse/index.js';
+import { EventAssembler } from './assembler.js';
+import { Discovery } from './discovery.js';
+import { COMPRESSED, compileGlobs, type Globs } from './globs.js';
+import { decide, type FileIdentity } from './identity.js';
+import type { FileSourceConfig } from './index.js';
+import { Tailer, type TailerHost, type TailerOptions } from './tailer.js';
+
+export interface SourceHost extends TailerHost {
+  opened(tailer: Tailer): void;
+  rotated(tailer: Tailer): void;
+  info(msg: string, fields?: Record<string, unknown>): void;
+  sourceWarn(source: string, msg: string, fields?: Record<string, unknown>): void;
+}
+
+const KNOWN_MAX = 10_000;
+
+export class FileSource {
+  readonly globs: Globs;
+  /** Open files by identity (`dev:ino`). */
+  readonly tailers = new Map<string, Tailer>();
+  /** Open files by the matching path they are at. */
+  readonly byPath = new Map<string, Tailer>();
+  /** Files we closed (or failed on), with their committed offset, to continue if found again. */
+  readonly #known = new Map<string, { identity: FileIdentity; offset: number }>();
+  readonly #discovery: Discovery;
+  readonly #opts: TailerOptions;
+  #chain: Promise<void> = Promise.resolve();
+  #stopped = false;
+
+  constructor(
+    readonly name: string,
+    readonly config: FileSourceConfig,
+    readonly host: SourceHost,
+    resolvePath: (p: string) => string,
+  ) {
+    this.globs = compileGlobs(
+      config.include.map((g) => resolvePath(g)),
+      config.exclude ?? [],
+    );
+    this.#opts = {
+      maxLineBytes: config.max_line_bytes,
+      readChunkBytes: config.read_chunk_bytes,
+      fingerprintBytes: config.fingerprint_bytes,
+      rotateWaitMs: config.rotate_wait_ms,
+      pollIntervalMs: config.poll_interval_ms,
+    };
+    this.#discovery = new Discovery(this.globs, config.rescan_interval_ms, {
+      onPath: (p) => this.checkPath(p),
+      onRescan: (found) => this.#rescanned(found),
+      onWatchError: (err) =>
+        host.sourceWarn(name, 'watching failed; the rescan still finds files', { err: err.message, code: 'OUTRIGGER_E_LF_WATCH' }),
+    });
+  }
+
+  #assembler(): EventAssembler {
+    const parser = createParser((this.config.parser ?? { type: 'raw' }) as { type: string });
+    return new EventAssembler(parser, this.config.multiline as MultilineOptions | undefined, this.config.max_line_bytes);
+  }
+
+  #serial(fn: () => Promise<void>): Promise<void> {
+    const next = this.#chain.then(fn, fn);
+    this.#chain = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Finds the checkpointed files again, opens every matching file, starts watching. */
+  async start(entries: readonly CheckpointEntry[], savedAt: number | undefined): Promise<void> {
+    await this.#serial(async () => {
+      const found = await this.#discovery.scan();
+      const claimed = new Set<string>();
+      for (const e of entries) {
+        const loc = await locate(e);
+        if (!loc) {
+          this.host.sourceWarn(this.name, 'a checkpointed file was not found again; its unread lines are lost', {
+            path: e.path,
+            offset: e.offset,
+            code: 'OUTRIGGER_E_LF_FILE_LOST',
+          });
+          continue;
+        }
+        const d = decide(e, e.offset, { dev: loc.st.dev, ino: loc.st.ino, size: loc.st.size, head: loc.head });
+        if (d.kind === 'different') continue; // the inode now holds another file: found below as new
+        const matched = this.globs.matches(loc.path);
+        const t = await this.#open(matched ? loc.path : e.path, loc.path, d.offset);
+        if (!t) continue;
+        if (d.kind === 'truncated') this.host.truncated(t);
+        if (!matched) t.markRotated();
+        else this.byPath.set(loc.path, t);
+        claimed.add(t.key);
+      }
+      if (savedAt !== undefined) await this.#openRotationSiblings(entries, savedAt, claimed);
+      for (const p of found) {
+        if (this.byPath.has(p)) continue;
+        let st: Stats;
+        try {
+          st = await fsp.stat(p);
+        } catch {
+          continue;
+        }
+        if (claimed.has(`${st.dev}:${st.ino}`)) continue;
+        const fresh = savedAt !== undefined && st.mtimeMs > savedAt;
+        const offset = fresh || this.config.start_at !== 'end' ? 0 : 'end';
+        const t = await this.#open(p, p, offset);
+        if (t) this.byPath.set(p, t);
+      }
+    });
+    this.#discovery.start();
+  }
+
+  async #openRotationSiblings(entries: readonly CheckpointEntry[], savedAt: number, claimed: Set<string>): Promise<void> {
+    const byDir = new Map<string, CheckpointEntry[]>();
+    for (const e of entries) {
+      const dir = path.dirname(e.path);
+      byDir.set(dir, [...(byDir.get(dir) ?? []), e]);
+    }
+    for (const [dir, list] of byDir) {
+      let names: string[];
+      try {
+        names = await fsp.readdir(dir);
+      } catch {
+        continue;
+      }
+      for (const name of names.sort()) {
+        const owner = list.find((e) => name !== path.basename(e.path) && name.startsWith(path.basename(e.path)));
+        if (!owner) continue;
+        const full = path.join(dir, name);
+        if (this.globs.matches(full) || this.globs.isExcluded(full) || COMPRESSED.test(name)) continue;
+        let st: Stats;
+        try {
+          st = await fsp.stat(full);
+        } catch {
+          continue;
+        }
+        if (!st.isFile() || claimed.has(`${st.dev}:${st.ino}`) || st.mtimeMs <= savedAt) continue;
+        const t = await this.#open(owner.path, full, 0);
+        if (!t) continue;
+        this.host.info('reading a rotation written while stopped', { source: this.name, path: full, file: owner.path });
+        t.markRotated();
+        claimed.add(t.key);
+      }
+    }
+  }
+
+  /** Opens `real` (events carry `display` as their file), registers it and starts reading. */
+  async #open(display: string, real: string, offset: number | 'end'): Promise<Tailer | undefined> {
+    let t: Tailer;
+    try {
+      t = await Tailer.open(this.name, real, offset, this.#assembler(), this.host, this.#opts);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT') {
+        this.host.sourceWarn(this.name, 'cannot open file', { path: real, err: (err as Error).message, code: 'OUTRIGGER_E_LF_FILE_READ' });
+      }
+      return undefined;
+    }
+    const existing = this.tailers.get(t.key);
+    if (existing) {
+      await t.close();
+      return existing;
+    }
+    // A file we tailed before and closed: continue where it was acknowledged.
+    const known = this.#known.get(t.key);
+    if (known) {
+      this.#known.delete(t.key);
+      const head = await t.head(known.identity.fp_len).catch(() => Buffer.alloc(0));
+      const d = decide(known.identity, known.offset, { dev: t.identity.dev, ino: t.identity.ino, size: t.size, head });
+      if (d.kind === 'same') t.startAt(d.offset);
+    }
+    t.path = display;
+    this.tailers.set(t.key, t);
+    this.host.opened(t);
+    void t.run();
+    return t;
+  }
+
+  /** Look at `p` again: a rotation away from it, a new file at it. */
+  checkPath(p: string): Promise<void> {
+    return this.#serial(async () => {
+      if (this.#stopped) return;
+      const t = this.byPath.get(p);
+      let st: Stats | undefined;
+      try {
+        st = await fsp.stat(p);
+      } catch {
+        st = undefined;
+      }
+      if (t && (!st || st.dev !== t.identity.dev || st.ino !== t.identity.ino)) {
+        this.byPath.delete(p);
+        // Still tailed under another name the globs match (renamed within the globs)?
+        const elsewhere = [...this.byPath.values()].includes(t);
+        if (!elsewhere) {
+          t.markRotated();
+          this.host.rotated(t);
+        }
+        this.#discovery.rescanSoon();
+      }
+      if (!st?.isFile() || !this.globs.matches(p)) return;
+      const existing = this.tailers.get(`${st.dev}:${st.ino}`);
+      if (existing) {
+        if (!this.byPath.has(p)) {
+          // Renamed to another name the globs match: keep tailing it there.
+          this.byPath.set(p, existing);
+          existing.path = p;
+          existing.rotated = false;
+        }
+        existing.wake();
+        return;
+      }
+      if (this.byPath.has(p)) return;
+      // A file that appeared while we run is read from its beginning.
+      const opened = await this.#open(p, p, 0);
+      if (opened) this.byPath.set(p, opened);
+    });
+  }
+
+  #rescanned(found: string[]): void {
+    const seen = new Set(found);
+    for (const p of found) if (!this.byPath.has(p)) void this.checkPath(p);
+    for (const p of [...this.byPath.keys()]) if (!seen.has(p)) void this.checkPath(p);
+    // A path whose file was replaced without a watch event (same name, new inode).
+    for (const [p, t] of this.byPath) {
+      void fsp.stat(p).then(
+        (st) => {
+          if (st.dev !== t.identity.dev || st.ino !== t.identity.ino) void this.checkPath(p);
+        },
+        () => void this.checkPath(p),
+      );
+    }
+  }
+
+  /** The tailer finished or failed: forget it, remember where it stopped. */
+  forget(t: Tailer): void {
+    if (this.tailers.get(t.key) === t) this.tailers.delete(t.key);
+    for (const [p, v] of this.byPath) if (v === t) this.byPath.delete(p);
+    this.#known.set(t.key, { identity: t.identity, offset: t.cursor.committed });
+    if (this.#known.size > KNOWN_MAX) {
+      const first = this.#known.keys().next().value;
+      if (first !== undefined) this.#known.delete(first);
+    }
+  }
+
+  /** Stop discovering; read what is written now; emit held-back events. */
+  async drain(): Promise<void> {
+    this.#stopped = true;
+    await this.#discovery.close();
+    await this.#chain;
+    await Promise.all([...this.tailers.values()].map((t) => t.drain()));
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    await this.#discovery.close();
+    await this.#chain;
+    await Promise.all([...this.tailers.values()].map((t) => t.close()));
+  }
+}
+
+/** Finds the file of a checkpoint entry: at its path, else by device+inode in its directory (or its link target's). */
+async function locate(e: CheckpointEntry): Promise<{ path: string; st: Stats; head: Buffer } | undefined> {
+  const candidates = [e.path];
+  const dirs = [path.dirname(e.path)];
+  try {
+    const real = await fsp.realpath(e.path);
+    if (path.dirname(real) !== dirs[0]) dirs.push(path.dirname(real));
+  } catch {
+    // the path is gone (deleted or rotated away): search its directory
+  }
+  for (const dir of dirs) {
+    try {
+      for (const name of (await fsp.readdir(dir)).sort()) candidates.push(path.join(dir, name));
+    } catch {
+      // directory gone
+    }
+  }
+  for (const p of candidates) {
+    let st: Stats;
+    try {
+      st = await fsp.stat(p);
+    } catch {
+      continue;
+    }
+    if (!st.isFile() || st.dev !== e.dev || st.ino !== e.ino) continue;
+    let head = Buffer.alloc(0);
+    try {
+      const fh = await fsp.open(p, 'r');
+      try {
+        const buf = Buffer.alloc(e.fp_len);
+        const { bytesRead } = await fh.read(buf, 0, e.fp_len, 0);
+        head = buf.subarray(0, bytesRead);
+      } finally {
+        await fh.close();
+      }
+    } catch {
+      continue;
+    }
+    return { path: p, st, head };
+  }
+  return undefined;
+}
