@@ -1,0 +1,65 @@
+/** Builds the running sidecar from a validated config: engine, upstream pool, listener. */
+import { OutriggerError, type SidecarContext, type SidecarInstance } from '@outrigger/runtime';
+import type { AdapterConfig } from './config.js';
+import { Engine } from './engine.js';
+import { AdapterMetrics } from './metrics.js';
+import { AdapterProxy } from './proxy.js';
+import { Listener } from './server.js';
+import { handleUpgrade } from './upgrade.js';
+import { createPool } from './upstream.js';
+
+export function compileOrThrow(config: AdapterConfig, resolvePath: (p: string) => string | undefined): Engine {
+  const { engine, issues } = Engine.compile(config, resolvePath);
+  if (!engine) {
+    throw new OutriggerError(
+      'OUTRIGGER_E_ADAPTER_CONFIG',
+      `the version chain does not compile:\n${issues.map((i) => `  ${i.path}: ${i.message}`).join('\n')}`,
+    );
+  }
+  return engine;
+}
+
+export function buildAdapter(config: AdapterConfig, ctx: SidecarContext): SidecarInstance {
+  const engine = compileOrThrow(config, ctx.resolvePath);
+  const metrics = new AdapterMetrics(ctx.metrics, (s) => ctx.metricName(s));
+  const pool = createPool(config.upstream, ctx.resolvePath);
+  let listener: Listener | undefined;
+  const proxy = new AdapterProxy({
+    engine,
+    pool,
+    metrics,
+    logger: ctx.logger,
+    body: config.body,
+    draining: () => listener?.draining ?? false,
+  });
+  const l = new Listener({
+    listen: config.listen,
+    logger: ctx.logger,
+    handler: proxy.handle,
+    upgrade: (req, socket, head) => upgrade(req, socket, head),
+  });
+  listener = l;
+  const upgrade = handleUpgrade(engine, config.upstream, ctx.resolvePath, ctx.logger, l.track);
+  let started = false;
+  return {
+    async start() {
+      await l.start();
+      started = true;
+    },
+    readiness: () => (started && !l.draining ? { ready: true } : { ready: false, reason: started ? 'draining' : 'not listening yet' }),
+    drain: (deadline) => l.drain(deadline),
+    inFlight: () => l.inFlight(),
+    async stop() {
+      await l.stop();
+      await pool.destroy();
+    },
+    status: () => ({
+      mode: config.mode,
+      listen: l.address,
+      upstream: { url: config.upstream.url, version: config.upstream.version },
+      versions: engine.chain.versions,
+      default_version: config.versioning.default ?? engine.chain.newest,
+      in_flight: l.inFlight(),
+    }),
+  };
+}

@@ -1,0 +1,27 @@
+/** The api-adapter sidecar as the runtime sees it. */
+import { dirname, resolve } from 'node:path';
+import type { SidecarDefinition } from '@outrigger/runtime';
+import { buildAdapter, compileOrThrow } from './adapter.js';
+import { changelogCommand } from './command/changelog.js';
+import { testCommand } from './command/test.js';
+import { type AdapterConfig, schema } from './config.js';
+import { Engine } from './engine.js';
+
+const fromConfigFile = (configPath: string) => (p: string) => resolve(dirname(configPath), p);
+
+export const definition: SidecarDefinition<typeof schema> = {
+  name: 'api-adapter',
+  version: '0.1.0',
+  description: 'Bridges API versions with a declarative chain of changes (Stripe-style version changes, as a sidecar)',
+  schema,
+  defaultAdminPort: 9813,
+  rules(config) {
+    // Files (scripts) are not read here: the config file's location is not known to rules.
+    return Engine.compile(config as AdapterConfig, () => undefined).issues;
+  },
+  build: (config, ctx) => buildAdapter(config as AdapterConfig, ctx),
+  commands: {
+    test: testCommand((config, configPath) => compileOrThrow(config, fromConfigFile(configPath))),
+    changelog: changelogCommand((config, configPath) => compileOrThrow(config, fromConfigFile(configPath)).chain),
+  },
+};

@@ -1,0 +1,47 @@
+/** The adapter's Prometheus metrics (`outrigger_api_adapter_*`), registered on the runtime's registry. */
+import { Counter, Histogram, type Registry } from 'prom-client';
+
+export type PassThroughReason = 'malformed_json' | 'too_large' | 'unsupported_encoding' | 'bad_encoding' | 'not_json';
+
+export class AdapterMetrics {
+  readonly requests: Counter<'version' | 'status_class'>;
+  readonly changes: Counter<'version' | 'change'>;
+  readonly transformSeconds: Histogram<'message'>;
+  readonly passThrough: Counter<'message' | 'reason'>;
+  readonly errors: Counter<'code'>;
+
+  constructor(registry: Registry, name: (suffix: string) => string) {
+    const registers = [registry];
+    this.requests = new Counter({
+      name: name('requests_total'),
+      help: 'Requests answered, by the API version served to the caller and the status class',
+      labelNames: ['version', 'status_class'],
+      registers,
+    });
+    this.changes = new Counter({
+      name: name('changes_applied_total'),
+      help: 'Exchanges a version change applied to (change = "<version>#<index in its list>")',
+      labelNames: ['version', 'change'],
+      registers,
+    });
+    this.transformSeconds = new Histogram({
+      name: name('transform_duration_seconds'),
+      help: 'Time to decode, parse, transform, serialise and encode a body',
+      labelNames: ['message'],
+      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers,
+    });
+    this.passThrough = new Counter({
+      name: name('untransformed_bodies_total'),
+      help: 'Bodies on routes with changes that went through untransformed, by reason',
+      labelNames: ['message', 'reason'],
+      registers,
+    });
+    this.errors = new Counter({
+      name: name('errors_total'),
+      help: 'Errors the adapter answered itself, by code',
+      labelNames: ['code'],
+      registers,
+    });
+  }
+}
