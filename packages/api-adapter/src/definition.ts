@@ -15,10 +15,8 @@ export const definition: SidecarDefinition<typeof schema> = {
   description: 'Bridges API versions with a declarative chain of changes (Stripe-style version changes, as a sidecar)',
   schema,
   defaultAdminPort: 9813,
-  rules(config) {
-    // Files (scripts) are not read here: the config file's location is not known to rules.
-    return Engine.compile(config as AdapterConfig, () => undefined).issues;
-  },
+  // Compiling the chain reads script files (no sockets), so `check` reports a missing one.
+  rules: (config, ctx) => Engine.compile(config as AdapterConfig, ctx.resolvePath).issues,
   build: (config, ctx) => buildAdapter(config as AdapterConfig, ctx),
   commands: {
     test: testCommand((config, configPath) => compileOrThrow(config, fromConfigFile(configPath))),

@@ -114,6 +114,10 @@ export async function cli<S extends TObject>(definition: SidecarDefinition<S>, a
     io.stderr.write(`${configPath}: ${result.issues.length} problem${result.issues.length === 1 ? '' : 's'} [${result.code}]\n`);
     return exitCodes.config;
   }
+  if (!result.ok && args.command !== 'run') {
+    io.stderr.write(`${formatIssues(result.issues)}\n${configPath}: ${result.issues.length} problem${result.issues.length === 1 ? '' : 's'} [${result.code}]\n`);
+    return exitCodes.config;
+  }
   if (!result.ok) {
     const { logger, flush } = createLogger(definition.name, 'info');
     logger.fatal({ code: result.code, config_file: configPath, issues: result.issues }, `invalid config:\n${formatIssues(result.issues)}`);

@@ -14,6 +14,7 @@ export type {
   CommandDefinition,
   ConfigIssue,
   Readiness,
+  RuleContext,
   SidecarConfig,
   SidecarContext,
   SidecarDefinition,

@@ -16,6 +16,11 @@ export interface ConfigIssue {
   message: string;
 }
 
+export interface RuleContext {
+  /** Resolves a path from the config relative to the config file's directory. */
+  resolvePath(path: string): string;
+}
+
 export interface SidecarContext {
   /** The sidecar's name, e.g. `log-forwarder`. */
   readonly name: string;
@@ -81,8 +86,11 @@ export interface SidecarDefinition<S extends TObject = TObject> {
   schema: S;
   /** Default admin port (`admin.listen` defaults to `127.0.0.1:<port>`). */
   defaultAdminPort: number;
-  /** Cross-field rules, run only on a config that passed the schema. */
-  rules?(config: SidecarConfig<S>): ConfigIssue[];
+  /**
+   * Cross-field rules, run only on a config that passed the schema. They may read files the config
+   * names (through `ctx.resolvePath`) but must open no sockets: `check` runs them.
+   */
+  rules?(config: SidecarConfig<S>, ctx: RuleContext): ConfigIssue[];
   build(config: SidecarConfig<S>, ctx: SidecarContext): SidecarInstance | Promise<SidecarInstance>;
   commands?: Record<string, CommandDefinition<SidecarConfig<S>>>;
 }

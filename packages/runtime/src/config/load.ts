@@ -1,6 +1,6 @@
 /** File → parse → interpolate → validate (defaults, coercion) → cross-field rules → frozen config. */
 import { readFile } from 'node:fs/promises';
-import { extname } from 'node:path';
+import { dirname, extname, resolve } from 'node:path';
 import { type TObject, Type } from '@sinclair/typebox';
 import { parseDocument } from 'yaml';
 import { runtimeSchema } from '../runtime-config.js';
@@ -52,15 +52,18 @@ export function parseConfigText(text: string, file: string): { value: unknown; i
   return { value: value ?? {}, issues: [] };
 }
 
-/** Validates an already parsed config value. */
-export function resolveConfig<C>(definition: SidecarDefinition, raw: unknown, env: Env): LoadResult<C> {
+/** Validates an already parsed config value; relative paths in it are relative to `configPath`'s directory. */
+export function resolveConfig<C>(definition: SidecarDefinition, raw: unknown, env: Env, configPath = 'config.yaml'): LoadResult<C> {
   const interpolationIssues: ConfigIssue[] = [];
   const interpolated = interpolate(raw, env, interpolationIssues);
   const { value, issues } = validate(configSchema(definition) as unknown as Schema, interpolated);
   // A failed `${VAR:?msg}` stays in place literally; its own message says more than a format error.
   const reported = new Set(interpolationIssues.map((i) => i.path));
   const all = [...interpolationIssues, ...issues.filter((i) => !reported.has(i.path))];
-  if (all.length === 0 && definition.rules) all.push(...definition.rules(value as SidecarConfig<TObject>));
+  if (all.length === 0 && definition.rules) {
+    const base = dirname(resolve(configPath));
+    all.push(...definition.rules(value as SidecarConfig<TObject>, { resolvePath: (p) => resolve(base, p) }));
+  }
   if (all.length > 0) return { ok: false, code: 'OUTRIGGER_E_CONFIG', issues: all };
   return { ok: true, config: deepFreeze(value) as C };
 }
@@ -79,7 +82,7 @@ export async function loadConfig<C>(definition: SidecarDefinition, file: string,
   }
   const parsed = parseConfigText(text, file);
   if (parsed.issues.length > 0) return { ok: false, code: 'OUTRIGGER_E_CONFIG_READ', issues: parsed.issues };
-  return resolveConfig<C>(definition, parsed.value, env);
+  return resolveConfig<C>(definition, parsed.value, env, file);
 }
 
 export function deepFreeze<T>(value: T): T {

@@ -66,3 +66,22 @@ t.test('unreadable and unparsable files', async (t) => {
 t.test('a sidecar schema may not take the runtime keys', async (t) => {
   t.throws(() => configSchema({ ...definition, schema: Type.Object({ admin: Type.String() }) }), /must not define "admin"/);
 });
+
+t.test('rules resolve paths against the config file, and may read files', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'outrigger-load-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const seen: string[] = [];
+  const withFile: SidecarDefinition = {
+    ...definition,
+    schema: Type.Object({ file: Type.String() }),
+    rules: (c, ctx) => {
+      const path = ctx.resolvePath((c as unknown as { file: string }).file);
+      seen.push(path);
+      return [{ path: 'file', message: `cannot read ${path}` }];
+    },
+  };
+  await writeFile(join(dir, 'c.yaml'), 'file: ./script.js\n');
+  const result = await loadConfig(withFile, join(dir, 'c.yaml'), {});
+  t.same(seen, [join(dir, 'script.js')]);
+  t.same(result, { ok: false, code: 'OUTRIGGER_E_CONFIG', issues: [{ path: 'file', message: `cannot read ${join(dir, 'script.js')}` }] });
+});
