@@ -22,7 +22,8 @@ export function forwarderSchema(sinks: readonly SinkFactory[] = sinkFactories) {
       max_in_flight_bytes: Type.Integer({
         minimum: 65536,
         default: 16777216,
-        description: 'Bytes read and not yet acknowledged by the sinks, at most. When reached, reading pauses.',
+        description:
+          "Bytes read and not yet acknowledged (and checkpointed), at most. Each sink gets an equal share; when a sink's share is reached, reading pauses for that sink only (the others keep reading; its backlog waits in the files).",
       }),
       checkpoint_interval_ms: Type.Integer({
         minimum: 10,

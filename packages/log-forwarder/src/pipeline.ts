@@ -1,7 +1,13 @@
 /**
  * Wires sources → transforms → sinks by `inputs`, and owns what they share: the in-flight byte
- * cap (reading is pulled: a slow sink holds its batches unacknowledged, the cap is reached and
- * every reader waits), the per-file cursors and the checkpoint they are saved to.
+ * cap, the per-file, per-sink cursors and the checkpoint they are saved to.
+ *
+ * Each sink reads each file through its own lane (see `source/tailer.ts`) and has its own share
+ * of `max_in_flight_bytes` (the cap divided by the number of sinks). Reading is pulled: a slow or
+ * down sink holds its batches unacknowledged, its share is used up and its lanes stop reading —
+ * only its lanes: the other sinks keep reading the same files. The lagging sink reads its backlog
+ * again from the file once it takes batches again (the file is the buffer). Per file the
+ * checkpoint stores each sink's offset and, as `offset`, the minimum of them.
  */
 import path from 'node:path';
 import type { Logger } from 'pino';
@@ -16,7 +22,7 @@ import type { LogEvent, Sink, SinkContext, SinkFactory } from './sink/sink.js';
 import { FileSource, type SourceHost } from './source/file-source.js';
 import type { FileSourceConfig } from './source/index.js';
 import type { LineBlock } from './source/lines.js';
-import type { Tailer } from './source/tailer.js';
+import type { Lane, Tailer } from './source/tailer.js';
 import { type TransformFn, transformFactory } from './transform/index.js';
 
 export interface PipelineContext {
@@ -40,6 +46,22 @@ interface TransformNode {
 interface Derived {
   events: LogEvent[];
   origin: number[];
+}
+
+/** One sink's share of the in-flight cap, and the tailers waiting for room in it. */
+class SinkBudget {
+  /** Bytes handed to the sink and not yet acknowledged. */
+  inFlight = 0;
+  /** Acknowledged bytes not yet covered by a written checkpoint. */
+  unsaved = 0;
+  /** Bytes being read for the sink right now. */
+  reserved = 0;
+  /** Tailers with a lane of this sink that found no room, with the bytes each wanted (oldest first). */
+  readonly blocked = new Map<Tailer, number>();
+
+  get used(): number {
+    return this.inFlight + this.unsaved + this.reserved;
+  }
 }
 
 /** Writes batches to one sink, one at a time, in order; a failed write is retried. */
@@ -103,22 +125,23 @@ export class Pipeline {
   readonly sinks = new Map<string, SinkRunner>();
   readonly store: CheckpointStore;
   readonly #transforms = new Map<string, TransformNode>();
-  /** Per source: the sinks its events reach, and whether straight from the source. */
-  readonly #routes = new Map<string, { runner: SinkRunner; direct: boolean }[]>();
+  /** Per source: the sinks its events reach (by name), and whether straight from the source. */
+  readonly #routes = new Map<string, Map<string, { runner: SinkRunner; direct: boolean }>>();
+  /** Per transform: the one sink whose lanes count the events it drops (each event is counted once). */
+  readonly #dropCounter = new Map<string, string>();
+  readonly #budgets = new Map<string, SinkBudget>();
   readonly #log: Logger;
   readonly #cap: number;
+  /** Each sink's share of the cap. */
+  readonly #share: number;
   #inFlight = 0;
-  #reserved = 0;
   #pendingBatches = 0;
-  readonly #waiters: { n: number; resolve: () => void }[] = [];
   #closed = false;
   #dirty = false;
   #saving: Promise<void> = Promise.resolve();
   #timer?: NodeJS.Timeout;
   #lastSaved?: string;
   #started = false;
-  /** Acknowledged bytes not yet covered by a written checkpoint. */
-  #unsaved = 0;
   #saveQueued = false;
   readonly #parseWarned = new WeakSet<Tailer>();
   readonly #m: ReturnType<typeof createMetrics>;
@@ -136,6 +159,7 @@ export class Pipeline {
       ctx,
       () => this.#allTailers(),
       () => this.#inFlight,
+      () => this.#sinkLag(),
     );
     const factories = opts.sinkFactories ?? defaultSinkFactories;
 
@@ -162,17 +186,26 @@ export class Pipeline {
         this.#log.warn({ sink: name, err: (err as Error).message, code: 'OUTRIGGER_E_LF_SINK_WRITE' }, 'sink write failed; retrying');
       });
       this.sinks.set(name, runner);
+      this.#budgets.set(name, new SinkBudget());
+    }
+    this.#share = Math.max(1, Math.floor(this.#cap / Math.max(1, this.sinks.size)));
+    for (const runner of this.sinks.values()) {
+      for (const node of this.#transforms.keys()) {
+        if (!this.#dropCounter.has(node) && runner.inputs.some((i) => this.#reaches(i, node, new Set()))) {
+          this.#dropCounter.set(node, runner.name);
+        }
+      }
     }
     const host = this.#host();
     for (const [name, s] of Object.entries(config.sources)) {
-      this.sources.set(name, new FileSource(name, s as FileSourceConfig, host, (p) => ctx.resolvePath(p)));
-      const routes: { runner: SinkRunner; direct: boolean }[] = [];
+      const routes = new Map<string, { runner: SinkRunner; direct: boolean }>();
       for (const runner of this.sinks.values()) {
         const reach = runner.inputs.filter((i) => this.#reaches(i, name, new Set()));
         if (reach.length === 0) continue;
-        routes.push({ runner, direct: reach.length === 1 && reach[0] === name });
+        routes.set(runner.name, { runner, direct: reach.length === 1 && reach[0] === name });
       }
       this.#routes.set(name, routes);
+      this.sources.set(name, new FileSource(name, s as FileSourceConfig, host, (p) => ctx.resolvePath(p)));
     }
   }
 
@@ -185,7 +218,7 @@ export class Pipeline {
     return t.inputs.some((i) => this.#reaches(i, source, seen));
   }
 
-  #derive(node: string, source: string, data: BatchData, memo: Map<string, Derived | null>): Derived | null {
+  #derive(node: string, source: string, data: BatchData, memo: Map<string, Derived | null>, sink: string): Derived | null {
     if (memo.has(node)) return memo.get(node) ?? null;
     let result: Derived | null = null;
     if (node === source) {
@@ -198,7 +231,7 @@ export class Pipeline {
         const origin: number[] = [];
         let dropped = 0;
         for (const input of t.inputs) {
-          const d = this.#derive(input, source, data, memo);
+          const d = this.#derive(input, source, data, memo, sink);
           if (!d) continue;
           result = result ?? { events, origin };
           for (let i = 0; i < d.events.length; i++) {
@@ -209,7 +242,7 @@ export class Pipeline {
             } else dropped++;
           }
         }
-        if (dropped > 0) this.#m.dropped.inc({ reason: 'filter', component: node }, dropped);
+        if (dropped > 0 && this.#dropCounter.get(node) === sink) this.#m.dropped.inc({ reason: 'filter', component: node }, dropped);
       }
     }
     memo.set(node, result);
@@ -218,12 +251,15 @@ export class Pipeline {
 
   #host(): SourceHost {
     return {
-      reserve: (n) => this.#reserve(n),
-      release: (n) => {
-        this.#reserved -= n;
-        this.#wakeReaders();
+      tryReserve: (t, lane, n) => this.#tryReserve(t, lane, n),
+      release: (lane, n) => {
+        const b = this.#budgets.get(lane.sink);
+        if (!b) return;
+        b.reserved -= n;
+        this.#wakeBlocked(b);
       },
-      dispatch: (t, d, safeEnd) => this.#dispatch(t, d, safeEnd),
+      dispatch: (t, lane, d, safeEnd) => this.#dispatch(t, lane, d, safeEnd),
+      sinksOf: (source) => [...(this.#routes.get(source)?.keys() ?? [])],
       readBytes: (t, n) => this.#m.readBytes.inc({ source: t.source, file: t.path }, n),
       truncated: (t) => {
         this.#m.truncations.inc({ source: t.source, file: t.path });
@@ -241,7 +277,7 @@ export class Pipeline {
       done: (t) => {
         this.sources.get(t.source)?.forget(t);
         this.#m.forgetFile(t);
-        this.#log.info({ source: t.source, path: t.path, offset: t.cursor.committed }, 'file finished and closed');
+        this.#log.info({ source: t.source, path: t.path, offset: t.committed }, 'file finished and closed');
         this.#dirty = true;
       },
       warn: (t, msg, err) =>
@@ -251,30 +287,97 @@ export class Pipeline {
     };
   }
 
-  #reserve(n: number): Promise<void> {
-    const used = this.#inFlight + this.#unsaved + this.#reserved;
-    if (this.#closed || used + n <= this.#cap || used === 0) {
-      this.#reserved += n;
-      return Promise.resolve();
+  /**
+   * May `lane` read `n` bytes now? Within its sink's share of the cap (a read may always start when
+   * the sink holds nothing, so a line longer than the share still moves). A lane of no sink only
+   * reads (nothing stays in flight).
+   */
+  #tryReserve(t: Tailer, lane: Lane, n: number): boolean {
+    const b = this.#budgets.get(lane.sink);
+    if (!b) return true;
+    const used = b.used;
+    if (this.#closed || used + n <= this.#share || used === 0) {
+      b.reserved += n;
+      return true;
     }
-    return new Promise((resolve) => this.#waiters.push({ n, resolve }));
+    b.blocked.delete(t);
+    b.blocked.set(t, n);
+    return false;
   }
 
-  #wakeReaders(): void {
-    while (this.#waiters.length > 0) {
-      const w = this.#waiters[0] as { n: number; resolve: () => void };
-      const used = this.#inFlight + this.#unsaved + this.#reserved;
-      if (!this.#closed && used + w.n > this.#cap && used > 0) break;
-      this.#waiters.shift();
-      this.#reserved += w.n;
-      w.resolve();
+  /** Wakes the tailers waiting for room in `b`, oldest first, as many as the room fits. */
+  #wakeBlocked(b: SinkBudget): void {
+    if (b.blocked.size === 0) return;
+    const used = b.used;
+    let free = this.#share - used;
+    let first = used === 0 || this.#closed;
+    for (const [t, n] of b.blocked) {
+      if (n > free && !first && !this.#closed) break;
+      first = false;
+      free -= n;
+      b.blocked.delete(t);
+      t.wake();
     }
   }
 
-  #dispatch(t: Tailer, d: { block?: LineBlock; records?: SourceRecord[] }, safeEnd: number): void {
+  #dispatch(t: Tailer, lane: Lane, d: { block?: LineBlock; records?: SourceRecord[] }, safeEnd: number): void {
     const data: BatchData = d.block
       ? new BlockData(d.block, t.path, t.idPrefix, new Date().toISOString())
       : new RecordData(d.records ?? [], t.idPrefix);
+    // Every lane sees the same lines; the first one counts them.
+    if (lane.index === 0) this.#countLines(t, d);
+    const route = this.#routes.get(t.source)?.get(lane.sink);
+    let out: BatchData | undefined;
+    if (route && data.count > 0) {
+      const { runner, direct } = route;
+      if (direct) out = data;
+      else {
+        const memo = new Map<string, Derived | null>();
+        const events: LogEvent[] = [];
+        const origin: number[] = [];
+        for (const input of runner.inputs) {
+          const der = this.#derive(input, t.source, data, memo, runner.name);
+          if (!der) continue;
+          for (let i = 0; i < der.events.length; i++) {
+            events.push(der.events[i] as LogEvent);
+            origin.push(der.origin[i] as number);
+          }
+        }
+        out = new DerivedData(data, events, origin);
+      }
+      if (out.count === 0) out = undefined;
+    }
+    const cursor = lane.cursor;
+    const end = Math.max(safeEnd, cursor.handedOut);
+    if (!out && end === cursor.handedOut) return;
+    const runner = route?.runner;
+    const budget = this.#budgets.get(lane.sink);
+    const range: CursorRange = cursor.push(end, out && runner ? [runner.name] : []);
+    if (!out || !runner || !budget) {
+      this.#dirty = true;
+      return;
+    }
+    const bytes = data.bytes;
+    const count = out.count;
+    this.#inFlight += bytes;
+    budget.inFlight += bytes;
+    this.#pendingBatches++;
+    this.#m.sinkEvents.inc({ sink: runner.name }, count);
+    runner.enqueue(
+      new SinkBatch(out, () => {
+        this.#m.sinkAcked.inc({ sink: runner.name }, count);
+        this.#pendingBatches--;
+        this.#inFlight -= bytes;
+        budget.inFlight -= bytes;
+        if (cursor.ack(range, runner.name)) this.#dirty = true;
+        this.#acknowledged(budget, bytes);
+        // A rotated file closes once everything read from it is acknowledged.
+        if (t.rotated) t.wake();
+      }),
+    );
+  }
+
+  #countLines(t: Tailer, d: { block?: LineBlock; records?: SourceRecord[] }): void {
     let truncated = d.block?.truncated.length ?? 0;
     let parseErrors = 0;
     for (const r of d.records ?? []) {
@@ -305,71 +408,34 @@ export class Pipeline {
         );
       }
     }
-    const receivers: [SinkRunner, BatchData][] = [];
-    if (data.count > 0) {
-      const memo = new Map<string, Derived | null>();
-      for (const { runner, direct } of this.#routes.get(t.source) ?? []) {
-        let out: BatchData | undefined;
-        if (direct) out = data;
-        else {
-          const events: LogEvent[] = [];
-          const origin: number[] = [];
-          for (const input of runner.inputs) {
-            const der = this.#derive(input, t.source, data, memo);
-            if (!der) continue;
-            for (let i = 0; i < der.events.length; i++) {
-              events.push(der.events[i] as LogEvent);
-              origin.push(der.origin[i] as number);
-            }
-          }
-          out = new DerivedData(data, events, origin);
-        }
-        if (out.count > 0) receivers.push([runner, out]);
-      }
-    }
-    const cursor = t.cursor;
-    const end = Math.max(safeEnd, cursor.handedOut);
-    if (receivers.length === 0 && end === cursor.handedOut) return;
-    const range: CursorRange = cursor.push(
-      end,
-      receivers.map(([r]) => r.name),
-    );
-    if (receivers.length === 0) {
-      this.#dirty = true;
-      return;
-    }
-    const bytes = data.bytes;
-    this.#inFlight += bytes;
-    this.#pendingBatches += receivers.length;
-    let remaining = receivers.length;
-    for (const [runner, out] of receivers) {
-      this.#m.sinkEvents.inc({ sink: runner.name }, out.count);
-      const batch = new SinkBatch(out, () => {
-        this.#m.sinkAcked.inc({ sink: runner.name }, out.count);
-        this.#pendingBatches--;
-        if (cursor.ack(range, runner.name)) this.#dirty = true;
-        if (--remaining === 0) {
-          this.#inFlight -= bytes;
-          this.#acknowledged(bytes);
-        }
-      });
-      runner.enqueue(batch);
-    }
   }
 
   /**
-   * Every sink acknowledged `bytes`. They stay counted against the in-flight cap until a
-   * checkpoint covering them is written, so what a crash can repeat — bytes read since the last
-   * checkpoint — is bounded by the cap. Half the cap acknowledged triggers a checkpoint write
-   * besides the interval.
+   * A sink acknowledged `bytes`. They stay counted against its share of the in-flight cap until a
+   * checkpoint covering them is written, so what a crash can repeat to a sink — bytes read for it
+   * since the last checkpoint — is bounded by its share. Half a share acknowledged triggers a
+   * checkpoint write besides the interval.
    */
-  #acknowledged(bytes: number): void {
+  #acknowledged(budget: SinkBudget, bytes: number): void {
     this.#dirty = true;
-    this.#unsaved += bytes;
-    if (this.#unsaved >= this.#cap / 2 && !this.#saveQueued) {
+    budget.unsaved += bytes;
+    if (budget.unsaved >= this.#share / 2 && !this.#saveQueued) {
       this.#saveQueued = true;
       void this.saveCheckpoint();
     }
+  }
+
+  /** Per sink: bytes of its files not yet acknowledged by it. */
+  #sinkLag(): Map<string, number> {
+    const lag = new Map<string, number>();
+    for (const name of this.sinks.keys()) lag.set(name, 0);
+    for (const t of this.#allTailers()) {
+      for (const l of t.lanes) {
+        if (l.sink === '') continue;
+        lag.set(l.sink, (lag.get(l.sink) ?? 0) + Math.max(0, t.size - l.cursor.committed));
+      }
+    }
+    return lag;
   }
 
   #allTailers(): Tailer[] {
@@ -386,7 +452,8 @@ export class Pipeline {
       ino: t.identity.ino,
       fp_len: t.identity.fp_len,
       fp: t.identity.fp,
-      offset: t.cursor.committed,
+      offset: t.committed,
+      ...(t.lanes.length > 0 && t.lanes[0]?.sink !== '' ? { sinks: t.sinkOffsets() } : {}),
     }));
     return { version: 1, saved_at: Date.now(), files };
   }
@@ -397,7 +464,7 @@ export class Pipeline {
       this.#saveQueued = false;
       if (!this.#dirty && !force) return;
       this.#dirty = false;
-      const covered = this.#unsaved;
+      const covered = [...this.#budgets.values()].map((b) => [b, b.unsaved] as const);
       try {
         const began = Date.now();
         const state = this.checkpointState();
@@ -405,8 +472,10 @@ export class Pipeline {
           await this.store.save(state);
         } finally {
           // On failure too: a broken state volume must not stop delivery (it is logged and counted).
-          this.#unsaved -= covered;
-          this.#wakeReaders();
+          for (const [b, n] of covered) {
+            b.unsaved -= n;
+            this.#wakeBlocked(b);
+          }
         }
         this.#log.debug({ files: state.files.length, ms: Date.now() - began }, 'checkpoint written');
         this.#lastSaved = new Date().toISOString();
@@ -487,7 +556,7 @@ export class Pipeline {
   async stop(): Promise<void> {
     this.#closed = true;
     if (this.#timer) clearInterval(this.#timer);
-    this.#wakeReaders();
+    for (const b of this.#budgets.values()) this.#wakeBlocked(b);
     for (const r of this.sinks.values()) r.abandon();
     await Promise.all([...this.sources.values()].map((s) => s.stop()));
     await this.saveCheckpoint(true);
@@ -503,20 +572,39 @@ export class Pipeline {
         files: [...s.tailers.values()].map((t) => ({
           path: t.path,
           inode: t.identity.ino,
-          offset: t.cursor.committed,
+          offset: t.committed,
           read_offset: t.readOffset,
           size: t.size,
           lag_bytes: t.lag,
           rotated: t.rotated,
-          sinks: Object.fromEntries(t.cursor.acked),
+          sinks: Object.fromEntries(
+            t.lanes
+              .filter((l) => l.sink !== '')
+              .map((l) => [
+                l.sink,
+                { offset: l.cursor.committed, read_offset: l.readOffset, lag_bytes: Math.max(0, t.size - l.cursor.committed) },
+              ]),
+          ),
         })),
       };
     }
     const sinks: Record<string, unknown> = {};
-    for (const [name, r] of this.sinks) sinks[name] = { queued_batches: r.queued, health: r.sink.health(), ...(r.sink.status() as object) };
+    const lag = this.#sinkLag();
+    for (const [name, r] of this.sinks) {
+      const b = this.#budgets.get(name);
+      sinks[name] = {
+        queued_batches: r.queued,
+        health: r.sink.health(),
+        ...(r.sink.status() as object),
+        lag_bytes: lag.get(name) ?? 0,
+        pipeline_in_flight_bytes: b ? b.inFlight + b.reserved : 0,
+        waiting_for_room: (b?.blocked.size ?? 0) > 0,
+      };
+    }
     return {
       in_flight_bytes: this.#inFlight,
       max_in_flight_bytes: this.#cap,
+      sink_share_bytes: this.#share,
       checkpoint: { file: path.resolve(this.store.file), last_saved: this.#lastSaved ?? null },
       sources,
       sinks,
@@ -524,7 +612,7 @@ export class Pipeline {
   }
 }
 
-function createMetrics(ctx: PipelineContext, tailers: () => Tailer[], inFlight: () => number) {
+function createMetrics(ctx: PipelineContext, tailers: () => Tailer[], inFlight: () => number, sinkLag: () => Map<string, number>) {
   const registers = [ctx.metrics];
   const n = (s: string) => ctx.metricName(s);
   const readBytes = new Counter({ name: n('read_bytes_total'), help: 'Bytes read per file.', labelNames: ['source', 'file'], registers });
@@ -564,6 +652,16 @@ function createMetrics(ctx: PipelineContext, tailers: () => Tailer[], inFlight: 
     registers,
     collect() {
       this.set(inFlight());
+    },
+  });
+  new Gauge({
+    name: n('sink_lag_bytes'),
+    help: 'Per sink: bytes written to the files it takes and not yet acknowledged by it (its backlog, read again from the files).',
+    labelNames: ['sink'],
+    registers,
+    collect() {
+      this.reset();
+      for (const [sink, lag] of sinkLag()) this.set({ sink }, lag);
     },
   });
   const sinkEvents = new Counter({ name: n('sink_events_total'), help: 'Events handed to each sink.', labelNames: ['sink'], registers });

@@ -18,6 +18,12 @@ export interface CheckpointEntry extends FileIdentity {
   path: string;
   /** Committed offset: every line before it was acknowledged by every sink that received it. */
   offset: number;
+  /**
+   * Per sink: the offset up to which that sink acknowledged (or was handed nothing of) the file's
+   * lines; at least `offset`. After a restart each sink resumes at its own offset, so a sink that
+   * was ahead gets no repeats. A sink missing here (added since) starts at `offset`.
+   */
+  sinks?: Record<string, number>;
 }
 
 export interface CheckpointState {
@@ -47,7 +53,12 @@ function isEntry(v: unknown): v is CheckpointEntry {
     Number.isSafeInteger(e.dev) &&
     Number.isSafeInteger(e.ino) &&
     Number.isSafeInteger(e.fp_len) &&
-    typeof e.fp === 'string'
+    typeof e.fp === 'string' &&
+    (e.sinks === undefined ||
+      (typeof e.sinks === 'object' &&
+        e.sinks !== null &&
+        !Array.isArray(e.sinks) &&
+        Object.values(e.sinks).every((o) => Number.isSafeInteger(o) && (o as number) >= 0)))
   );
 }
 

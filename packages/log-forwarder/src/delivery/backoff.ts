@@ -26,21 +26,32 @@ export function nextDelay(
   return backoffDelay(attempt, options, random);
 }
 
-/** Resolves after `ms`, or rejects with the signal's reason when it aborts first. */
+/**
+ * Resolves after `ms` of wall-clock time, or rejects with the signal's reason when it aborts
+ * first. Timers may fire a fraction of a millisecond early by `Date.now()`; a Retry-After is a
+ * promise to the server, so an early wake-up waits out the rest.
+ */
 export function delay(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) {
       reject(signal.reason);
       return;
     }
+    const until = Date.now() + ms;
+    let timer: NodeJS.Timeout;
     const onAbort = () => {
       clearTimeout(timer);
       reject(signal?.reason);
     };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
+    const arm = (wait: number) => {
+      timer = setTimeout(() => {
+        const left = until - Date.now();
+        if (left > 0) return arm(left);
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      }, wait);
+    };
+    arm(ms);
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }

@@ -18,13 +18,15 @@ import { Discovery } from './discovery.js';
 import { COMPRESSED, compileGlobs, type Globs } from './globs.js';
 import { decide, type FileIdentity } from './identity.js';
 import type { FileSourceConfig } from './index.js';
-import { Tailer, type TailerHost, type TailerOptions } from './tailer.js';
+import { type StartOffsets, Tailer, type TailerHost, type TailerOptions } from './tailer.js';
 
 export interface SourceHost extends TailerHost {
   opened(tailer: Tailer): void;
   rotated(tailer: Tailer): void;
   info(msg: string, fields?: Record<string, unknown>): void;
   sourceWarn(source: string, msg: string, fields?: Record<string, unknown>): void;
+  /** The sinks this source's events reach (one lane each per file); empty if none does. */
+  sinksOf(source: string): readonly string[];
 }
 
 const KNOWN_MAX = 10_000;
@@ -36,7 +38,7 @@ export class FileSource {
   /** Open files by the matching path they are at. */
   readonly byPath = new Map<string, Tailer>();
   /** Files we closed (or failed on), with their committed offset, to continue if found again. */
-  readonly #known = new Map<string, { identity: FileIdentity; offset: number }>();
+  readonly #known = new Map<string, { identity: FileIdentity; start: StartOffsets }>();
   readonly #discovery: Discovery;
   readonly #opts: TailerOptions;
   #chain: Promise<void> = Promise.resolve();
@@ -93,10 +95,12 @@ export class FileSource {
           });
           continue;
         }
-        const d = decide(e, e.offset, { dev: loc.st.dev, ino: loc.st.ino, size: loc.st.size, head: loc.head });
+        const start: StartOffsets = { offset: e.offset, sinks: e.sinks };
+        const d = decide(e, furthest(start), { dev: loc.st.dev, ino: loc.st.ino, size: loc.st.size, head: loc.head });
         if (d.kind === 'different') continue; // the inode now holds another file: found below as new
         const matched = this.globs.matches(loc.path);
-        const t = await this.#open(matched ? loc.path : e.path, loc.path, d.offset);
+        // Same file: each sink resumes at its own offset. Truncated: every sink from 0.
+        const t = await this.#open(matched ? loc.path : e.path, loc.path, d.kind === 'same' ? start : { offset: 0 });
         if (!t) continue;
         if (d.kind === 'truncated') this.host.truncated(t);
         if (!matched) t.markRotated();
@@ -157,10 +161,12 @@ export class FileSource {
   }
 
   /** Opens `real` (events carry `display` as their file), registers it and starts reading. */
-  async #open(display: string, real: string, offset: number | 'end'): Promise<Tailer | undefined> {
+  async #open(display: string, real: string, offset: number | 'end' | StartOffsets): Promise<Tailer | undefined> {
     let t: Tailer;
     try {
-      t = await Tailer.open(this.name, real, offset, this.#assembler(), this.host, this.#opts);
+      const first = typeof offset === 'object' ? offset.offset : offset;
+      t = await Tailer.open(this.name, real, first, this.host.sinksOf(this.name), () => this.#assembler(), this.host, this.#opts);
+      if (typeof offset === 'object') t.startAt(offset);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code !== 'ENOENT') {
@@ -178,8 +184,8 @@ export class FileSource {
     if (known) {
       this.#known.delete(t.key);
       const head = await t.head(known.identity.fp_len).catch(() => Buffer.alloc(0));
-      const d = decide(known.identity, known.offset, { dev: t.identity.dev, ino: t.identity.ino, size: t.size, head });
-      if (d.kind === 'same') t.startAt(d.offset);
+      const d = decide(known.identity, furthest(known.start), { dev: t.identity.dev, ino: t.identity.ino, size: t.size, head });
+      if (d.kind === 'same') t.startAt(known.start);
     }
     t.path = display;
     this.tailers.set(t.key, t);
@@ -247,7 +253,7 @@ export class FileSource {
   forget(t: Tailer): void {
     if (this.tailers.get(t.key) === t) this.tailers.delete(t.key);
     for (const [p, v] of this.byPath) if (v === t) this.byPath.delete(p);
-    this.#known.set(t.key, { identity: t.identity, offset: t.cursor.committed });
+    this.#known.set(t.key, { identity: t.identity, start: { offset: t.committed, sinks: t.sinkOffsets() } });
     if (this.#known.size > KNOWN_MAX) {
       const first = this.#known.keys().next().value;
       if (first !== undefined) this.#known.delete(first);
@@ -268,6 +274,13 @@ export class FileSource {
     await this.#chain;
     await Promise.all([...this.tailers.values()].map((t) => t.close()));
   }
+}
+
+/** The furthest any sink got: a file now shorter than that was truncated. */
+function furthest(start: StartOffsets): number {
+  let max = start.offset;
+  for (const o of Object.values(start.sinks ?? {})) if (o > max) max = o;
+  return max;
 }
 
 /** Finds the file of a checkpoint entry: at its path, else by device+inode in its directory (or its link target's). */

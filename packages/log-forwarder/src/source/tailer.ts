@@ -1,11 +1,19 @@
 /**
- * One open file: reads it from its offset to its end, again whenever it grows, and notices when
+ * One open file: reads it from its offsets to its end, again whenever it grows, and notices when
  * it is truncated or rotated away.
  *
+ * Each sink the file's lines reach reads the file through its own **lane**: its own read offset,
+ * line splitter, parser/multiline state and cursor. With one sink there is one lane and nothing
+ * changes; with several, a sink that is down or slow stops only its own lane once its share of the
+ * in-flight cap is used, while the others keep reading. The file is the buffer: the lagging lane
+ * reads its backlog again from the file when its sink takes batches again, so memory stays bounded
+ * by config however far a sink lags.
+ *
  * The fd is kept for the file's whole life, so a file renamed or deleted while we read it is read
- * to its end. A rotated file is closed only once it has not grown for `rotate_wait_ms` after we
- * reached its end AND every line read from it has been acknowledged — never on a timer while
- * bytes remain. Its last line, if it has no newline, is emitted then.
+ * to its end by every lane. A rotated file is closed only once it has not grown for
+ * `rotate_wait_ms` after it last grew AND every lane has read it to its end AND every line read
+ * from it has been acknowledged — never on a timer while a sink still needs bytes. Its last line,
+ * if it has no newline, is emitted then.
  */
 import type { promises as fsp } from 'node:fs';
 import { open } from 'node:fs/promises';
@@ -25,11 +33,15 @@ export interface TailerOptions {
 
 /** What a tailer needs from the pipeline. */
 export interface TailerHost {
-  /** Waits until `bytes` more may be read (the in-flight cap). */
-  reserve(bytes: number): Promise<void>;
-  release(bytes: number): void;
-  /** Hands what was read to the sinks; the cursor may move to `safeEnd` once they acknowledge. */
-  dispatch(tailer: Tailer, data: { block?: LineBlock; records?: SourceRecord[] }, safeEnd: number): void;
+  /**
+   * May `lane` read `bytes` more now (its sink's share of the in-flight cap)? Never waits: when it
+   * answers false the pipeline wakes the tailer once the sink has room again.
+   */
+  tryReserve(tailer: Tailer, lane: Lane, bytes: number): boolean;
+  release(lane: Lane, bytes: number): void;
+  /** Hands what `lane` read to its sink; its cursor may move to `safeEnd` once the sink acknowledges. */
+  dispatch(tailer: Tailer, lane: Lane, data: { block?: LineBlock; records?: SourceRecord[] }, safeEnd: number): void;
+  /** Bytes of the file read for the first time (re-reads by a lagging lane are not counted). */
   readBytes(tailer: Tailer, bytes: number): void;
   truncated(tailer: Tailer): void;
   /** The tailer finished (rotated file read, acknowledged and closed) or failed. */
@@ -37,18 +49,55 @@ export interface TailerHost {
   warn(tailer: Tailer, msg: string, err?: unknown): void;
 }
 
-export class Tailer {
+/** Where each lane starts: `offset`, or the sink's own offset from the checkpoint. */
+export interface StartOffsets {
+  offset: number;
+  sinks?: Readonly<Record<string, number>>;
+}
+
+/** One sink's reader of one file. `sink` is '' for a source no sink takes (its lines are only read). */
+export class Lane {
   cursor: FileCursor;
   /** Next byte to read (everything before it is in a line handed out or held by the assembler). */
   readOffset: number;
+  /** Bytes looked at (a trailing partial line is scanned but not consumed). */
+  scanned: number;
+  readonly splitter: LineSplitter;
+
+  constructor(
+    readonly sink: string,
+    /** 0 for the first lane: it counts per-line figures (truncated lines, parse errors) once. */
+    readonly index: number,
+    offset: number,
+    readonly assembler: EventAssembler,
+    maxLineBytes: number,
+  ) {
+    this.cursor = new FileCursor(offset);
+    this.readOffset = offset;
+    this.scanned = offset;
+    this.splitter = new LineSplitter(maxLineBytes);
+  }
+
+  restart(offset: number): void {
+    this.cursor = new FileCursor(offset);
+    this.readOffset = offset;
+    this.scanned = offset;
+    this.splitter.reset();
+  }
+}
+
+export class Tailer {
+  readonly lanes: Lane[];
   /** Last size seen. */
   size = 0;
   rotated = false;
   lastGrowth = Date.now();
-  readonly splitter: LineSplitter;
-  #scanned: number;
+  /** Bytes before this offset were read at least once (by some lane) since we opened the file. */
+  #frontier: number;
   #closed = false;
   #finished = false;
+  /** Rotated and quiet for `rotate_wait_ms`: read to the very end (last line without newline too), then close. */
+  #finishing = false;
   #wakeup?: () => void;
   #woken = false;
   #drain?: { target: number; resolve: () => void };
@@ -61,22 +110,28 @@ export class Tailer {
     public path: string,
     public identity: FileIdentity,
     readonly fh: fsp.FileHandle,
-    offset: number,
-    readonly assembler: EventAssembler,
+    start: StartOffsets,
+    sinks: readonly string[],
+    newAssembler: () => EventAssembler,
     readonly host: TailerHost,
     readonly opts: TailerOptions,
   ) {
-    this.cursor = new FileCursor(offset);
-    this.readOffset = offset;
-    this.#scanned = offset;
-    this.splitter = new LineSplitter(opts.maxLineBytes);
+    this.lanes = (sinks.length > 0 ? sinks : ['']).map(
+      (sink, i) => new Lane(sink, i, laneStart(start, sink), newAssembler(), opts.maxLineBytes),
+    );
+    this.#frontier = this.readOffset;
   }
 
+  /**
+   * Opens `path` with one lane per sink in `sinks`. `offset` is where every lane starts (`end`: the
+   * file's size now); `startAt()` may move them before `run()`.
+   */
   static async open(
     source: string,
     path: string,
     offset: number | 'end',
-    assembler: EventAssembler,
+    sinks: readonly string[],
+    newAssembler: () => EventAssembler,
     host: TailerHost,
     opts: TailerOptions,
   ): Promise<Tailer> {
@@ -86,7 +141,7 @@ export class Tailer {
       const head = await readHead(fh, Math.min(st.size, opts.fingerprintBytes));
       const identity = identify(st.dev, st.ino, head);
       const start = offset === 'end' ? st.size : offset;
-      const t = new Tailer(source, path, identity, fh, start, assembler, host, opts);
+      const t = new Tailer(source, path, identity, fh, { offset: start }, sinks, newAssembler, host, opts);
       t.size = st.size;
       t.idPrefix = `${st.dev}-${st.ino}-${Math.floor(st.birthtimeMs)}`;
       return t;
@@ -96,11 +151,10 @@ export class Tailer {
     }
   }
 
-  /** Before `run()`: start at `offset` instead (a file found again that we had closed). */
-  startAt(offset: number): void {
-    this.cursor = new FileCursor(offset);
-    this.readOffset = offset;
-    this.#scanned = offset;
+  /** Before `run()`: start the lanes at `start` (each sink at its own offset where one is known). */
+  startAt(start: StartOffsets): void {
+    for (const lane of this.lanes) lane.restart(laneStart(start, lane.sink));
+    this.#frontier = this.readOffset;
   }
 
   /** The first `n` bytes of the file now. */
@@ -122,9 +176,38 @@ export class Tailer {
    */
   idPrefix = '';
 
-  /** Bytes written and not yet acknowledged. */
+  /** The furthest read offset of any lane. */
+  get readOffset(): number {
+    let max = 0;
+    for (const l of this.lanes) if (l.readOffset > max) max = l.readOffset;
+    return max;
+  }
+
+  /** The committed offset: the minimum over the lanes (never ahead of any sink's acknowledgement). */
+  get committed(): number {
+    let min = Number.POSITIVE_INFINITY;
+    for (const l of this.lanes) if (l.cursor.committed < min) min = l.cursor.committed;
+    return min;
+  }
+
+  /** Per sink: its own committed offset (for the checkpoint). */
+  sinkOffsets(): Record<string, number> | undefined {
+    if (this.lanes.length === 1 && this.lanes[0]?.sink === '') return undefined;
+    const out: Record<string, number> = {};
+    for (const l of this.lanes) if (l.sink !== '') out[l.sink] = l.cursor.committed;
+    return out;
+  }
+
+  /** Ranges handed out and not yet acknowledged, over every lane. */
+  get pending(): number {
+    let n = 0;
+    for (const l of this.lanes) n += l.cursor.pending;
+    return n;
+  }
+
+  /** Bytes written and not yet acknowledged (by the sink furthest behind). */
   get lag(): number {
-    return Math.max(0, this.size - this.cursor.committed);
+    return Math.max(0, this.size - this.committed);
   }
 
   run(): Promise<void> {
@@ -157,7 +240,7 @@ export class Tailer {
     this.wake();
   }
 
-  /** Reads what is written now, emits held-back events, then stops reading. */
+  /** Reads what is written now (every lane), emits held-back events, then stops reading. */
   drain(): Promise<void> {
     if (this.#closed || this.#finished) return Promise.resolve();
     return new Promise((resolve) => {
@@ -182,7 +265,7 @@ export class Tailer {
   }
 
   async #loop(): Promise<void> {
-    const { opts } = this;
+    const { opts, lanes } = this;
     const readSize = Math.max(opts.readChunkBytes, opts.maxLineBytes + 1);
     while (!this.#closed) {
       this.#woken = false;
@@ -192,72 +275,94 @@ export class Tailer {
         this.#restartAtZero(st.size);
         continue;
       }
-      if (st.size > this.size) this.lastGrowth = Date.now();
+      const now = Date.now();
+      if (st.size > this.size) this.lastGrowth = now;
       this.size = st.size;
+      if (this.rotated && !this.#finishing && now - this.lastGrowth >= opts.rotateWaitMs) this.#finishing = true;
+      const finishing = this.#finishing;
       const drain = this.#drain;
       const limit = drain ? Math.min(st.size, drain.target) : st.size;
-      if (limit > this.#scanned) {
-        const want = Math.min(readSize, limit - this.readOffset);
-        await this.host.reserve(want);
-        let progressed: boolean;
+      let progressed = false;
+      for (const lane of lanes) {
+        // Finishing, the trailing part without a newline is read too (as the last line).
+        if (finishing ? lane.readOffset >= limit : lane.scanned >= limit) continue;
+        const want = Math.min(readSize, limit - lane.readOffset);
+        if (!this.host.tryReserve(this, lane, want)) continue;
         try {
-          progressed = await this.#readOnce(want, false);
+          if (await this.#readOnce(lane, want, finishing && lane.readOffset + want >= limit)) progressed = true;
         } finally {
-          this.host.release(want);
+          this.host.release(lane, want);
         }
-        if (progressed) continue;
+        if (this.#closed) return;
       }
-      const out: SourceRecord[] = [];
-      this.assembler.flushDue(Date.now(), out);
-      if (out.length > 0) this.#emitRecords(out);
+      if (progressed) continue;
+      for (const lane of lanes) {
+        const out: SourceRecord[] = [];
+        lane.assembler.flushDue(Date.now(), out);
+        if (out.length > 0) this.#emitRecords(lane, out);
+      }
 
-      if (drain && this.#scanned >= Math.min(drain.target, st.size)) {
-        const held: SourceRecord[] = [];
-        this.assembler.flush(held);
-        if (held.length > 0) this.#emitRecords(held);
+      if (drain && lanes.every((l) => l.scanned >= Math.min(drain.target, st.size))) {
+        this.#flushHeld();
         this.#drain = undefined;
         this.#finished = true;
         drain.resolve();
         return;
       }
-      if (this.rotated && Date.now() - this.lastGrowth >= opts.rotateWaitMs) {
-        await this.#finish();
-        return;
+      if (finishing && lanes.every((l) => l.readOffset >= st.size)) {
+        this.#flushHeld();
+        if (this.pending === 0) {
+          this.#finished = true;
+          await this.close();
+          this.host.done(this);
+          return;
+        }
       }
       await this.#wait();
     }
   }
 
-  /** Reads once at `readOffset`; returns whether any byte was consumed. */
-  async #readOnce(want: number, final: boolean): Promise<boolean> {
+  #flushHeld(): void {
+    for (const lane of this.lanes) {
+      const held: SourceRecord[] = [];
+      lane.assembler.flush(held);
+      if (held.length > 0) this.#emitRecords(lane, held);
+    }
+  }
+
+  /** Reads once at `lane.readOffset`; returns whether any byte was consumed. */
+  async #readOnce(lane: Lane, want: number, final: boolean): Promise<boolean> {
     const buf = Buffer.allocUnsafe(want);
-    const { bytesRead } = await this.fh.read(buf, 0, want, this.readOffset);
+    const before = lane.readOffset;
+    const { bytesRead } = await this.fh.read(buf, 0, want, before);
     if (bytesRead === 0) {
-      this.#scanned = this.readOffset;
+      lane.scanned = before;
       return false;
     }
     const chunk = bytesRead === want ? buf : buf.subarray(0, bytesRead);
-    const before = this.readOffset;
-    const split = this.splitter.split(chunk, before, final);
-    this.readOffset = split.consumedTo;
-    this.#scanned = before + bytesRead;
-    if (split.consumedTo > before) this.host.readBytes(this, split.consumedTo - before);
-    if (split.block.starts.length > 0 || split.consumedTo > before) this.#emitBlock(split.block, split.consumedTo);
+    const split = lane.splitter.split(chunk, before, final);
+    lane.readOffset = split.consumedTo;
+    lane.scanned = before + bytesRead;
+    if (split.consumedTo > this.#frontier) {
+      this.host.readBytes(this, split.consumedTo - Math.max(before, this.#frontier));
+      this.#frontier = split.consumedTo;
+    }
+    if (split.block.starts.length > 0 || split.consumedTo > before) this.#emitBlock(lane, split.block, split.consumedTo);
     return split.consumedTo > before;
   }
 
-  #emitBlock(block: LineBlock, consumedTo: number): void {
-    if (this.assembler.fast) {
-      this.host.dispatch(this, { block }, consumedTo);
+  #emitBlock(lane: Lane, block: LineBlock, consumedTo: number): void {
+    if (lane.assembler.fast) {
+      this.host.dispatch(this, lane, { block }, consumedTo);
       return;
     }
     const out: SourceRecord[] = [];
-    this.assembler.push(block, this.path, new Date().toISOString(), Date.now(), out);
-    this.host.dispatch(this, { records: out }, this.assembler.pendingFrom() ?? consumedTo);
+    lane.assembler.push(block, this.path, new Date().toISOString(), Date.now(), out);
+    this.host.dispatch(this, lane, { records: out }, lane.assembler.pendingFrom() ?? consumedTo);
   }
 
-  #emitRecords(records: SourceRecord[]): void {
-    this.host.dispatch(this, { records }, this.assembler.pendingFrom() ?? this.readOffset);
+  #emitRecords(lane: Lane, records: SourceRecord[]): void {
+    this.host.dispatch(this, lane, { records }, lane.assembler.pendingFrom() ?? lane.readOffset);
   }
 
   /** Is the content at the start of the file no longer what we fingerprinted (rewritten after a truncate)? */
@@ -275,51 +380,25 @@ export class Tailer {
 
   #restartAtZero(size: number): void {
     // The lines held back are real lines of the old content: emit them before starting over.
-    const held: SourceRecord[] = [];
-    this.assembler.flush(held);
-    if (held.length > 0) this.#emitRecords(held);
+    // (A lane that lagged loses the old lines it had not read yet: the content is gone.)
+    this.#flushHeld();
     this.host.truncated(this);
-    this.cursor = new FileCursor(0);
-    this.readOffset = 0;
-    this.#scanned = 0;
+    for (const lane of this.lanes) lane.restart(0);
+    this.#frontier = 0;
     this.size = size;
     this.#headSize = -1;
     this.lastGrowth = Date.now();
-    this.splitter.reset();
     // Fingerprint the new content as it grows.
     this.identity = identify(this.identity.dev, this.identity.ino, Buffer.alloc(0));
-  }
-
-  /** A rotated file that stopped growing: read the rest (its last line even without newline), wait for the acks, close. */
-  async #finish(): Promise<void> {
-    const readSize = Math.max(this.opts.readChunkBytes, this.opts.maxLineBytes + 1);
-    for (;;) {
-      const st = await this.fh.stat();
-      this.size = st.size;
-      if (this.readOffset >= st.size) break;
-      const want = Math.min(readSize, st.size - this.readOffset);
-      await this.host.reserve(want);
-      try {
-        await this.#readOnce(want, this.readOffset + want >= st.size);
-      } finally {
-        this.host.release(want);
-      }
-    }
-    const held: SourceRecord[] = [];
-    this.assembler.flush(held);
-    if (held.length > 0) this.#emitRecords(held);
-    while (this.cursor.pending > 0 && !this.#closed) await this.#wait();
-    if (this.#closed) return;
-    this.#finished = true;
-    await this.close();
-    this.host.done(this);
   }
 
   #wait(): Promise<void> {
     if (this.#woken || this.#closed) return Promise.resolve();
     let ms = this.opts.pollIntervalMs;
-    const deadline = this.assembler.deadline();
-    if (deadline !== undefined) ms = Math.min(ms, Math.max(1, deadline - Date.now()));
+    for (const lane of this.lanes) {
+      const deadline = lane.assembler.deadline();
+      if (deadline !== undefined) ms = Math.min(ms, Math.max(1, deadline - Date.now()));
+    }
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.#wakeup = undefined;
@@ -331,6 +410,11 @@ export class Tailer {
       };
     });
   }
+}
+
+function laneStart(start: StartOffsets, sink: string): number {
+  const own = sink === '' ? undefined : start.sinks?.[sink];
+  return own !== undefined && Number.isSafeInteger(own) && own >= start.offset ? own : start.offset;
 }
 
 async function readHead(fh: fsp.FileHandle, n: number): Promise<Buffer> {

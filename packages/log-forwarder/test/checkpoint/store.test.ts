@@ -29,6 +29,10 @@ for (const [name, text] of [
   ['zero-byte', ''],
   ['corrupt', '{"version":1,"saved_at":5,"files":[{"sour'],
   ['wrong shape', '{"version":1,"saved_at":5,"files":[{"source":1}]}'],
+  [
+    'bad per-sink offsets',
+    '{"version":1,"saved_at":5,"files":[{"source":"app","path":"/a","dev":1,"ino":2,"fp_len":4,"fp":"abcd","offset":0,"sinks":{"es":-1}}]}',
+  ],
 ] as const) {
   t.test(`${name} checkpoint → the backup is used, with a warning`, async (t) => {
     const dir = await tempDir(t);
@@ -52,4 +56,18 @@ t.test('no checkpoint at all → no state, no warning; both unusable → warning
   const r = await store.load();
   t.equal(r.state, null);
   t.match(r.warnings[0], /no usable backup/);
+});
+
+t.test('per-sink offsets are kept; an entry without them is still valid', async (t) => {
+  const dir = await tempDir(t);
+  const store = new CheckpointStore(dir);
+  const withSinks = state(10);
+  const entry = withSinks.files[0];
+  if (entry) entry.sinks = { search: 50, loki: 10 };
+  withSinks.files.push({ source: 'app', path: '/var/log/old.log', dev: 1, ino: 3, fp_len: 4, fp: 'abcd', offset: 7 });
+  await store.save(withSinks);
+  const r = await store.load();
+  t.equal(r.from, 'main');
+  t.same(r.state?.files[0]?.sinks, { search: 50, loki: 10 });
+  t.equal(r.state?.files[1]?.sinks, undefined);
 });
