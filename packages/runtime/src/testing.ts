@@ -76,6 +76,12 @@ export interface SpawnedSidecar {
   exited: Promise<Exit>;
 }
 
+// A test process that dies (a failed assertion, tap's timeout) must not leave sidecars running.
+const live = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of live) child.kill('SIGKILL');
+});
+
 export async function spawnSidecar(options: SpawnOptions): Promise<SpawnedSidecar> {
   let configPath: string;
   let tempDir: string | undefined;
@@ -118,8 +124,10 @@ export async function spawnSidecar(options: SpawnOptions): Promise<SpawnedSideca
     text += chunk;
     notify();
   });
+  live.add(child);
   const exited = new Promise<Exit>((resolve) => {
     child.on('exit', (code, signal) => {
+      live.delete(child);
       notify();
       resolve({ code, signal });
     });
