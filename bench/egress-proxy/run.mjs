@@ -1,0 +1,291 @@
+#!/usr/bin/env node
+// egress-proxy throughput, latency, CPU and memory beside the anchors, in one run:
+// wrk (Debian's package) → {direct, nginx, haproxy, node-http-proxy, @fastify/http-proxy,
+// outrigger egress-proxy} → one fast upstream (nginx serving 100 B and 64 KiB files).
+// Reports req/s, p50/p99 (wrk), CPU µs per request and peak RSS of the proxy process, and the
+// latency each proxy adds at a fixed 1,000 req/s.
+//
+// Usage: node bench/egress-proxy/run.mjs            (BENCH_DURATION_S=5, BENCH_CONNECTIONS=50)
+// Needs: nginx, haproxy, wrk on PATH; `npx tsc -b packages/egress-proxy` done.
+import { execFile, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { createConnection, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const pkgDir = join(here, '../../packages/egress-proxy');
+const require = createRequire(join(pkgDir, 'package.json'));
+const { Pool } = require('undici');
+const run = promisify(execFile);
+
+const DURATION = Number(process.env.BENCH_DURATION_S ?? 5);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const RATE = 1000;
+const TICK = 100; // CLK_TCK on Linux
+
+const dir = mkdtempSync(join(tmpdir(), 'bench-egress-'));
+const children = [];
+process.on('exit', () => {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  rmSync(dir, { recursive: true, force: true });
+});
+process.on('SIGINT', () => process.exit(130));
+
+function freePort() {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitPort(port) {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const ok = await new Promise((resolve) => {
+      const c = createConnection({ port, host: '127.0.0.1' });
+      c.once('connect', () => {
+        c.destroy();
+        resolve(true);
+      });
+      c.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`port ${port} never opened`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function start(cmd, args, env = {}) {
+  const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, ...env } });
+  children.push(child);
+  return child;
+}
+
+function nginxConf(name, port, body) {
+  const d = join(dir, name);
+  mkdirSync(join(d, 'tmp'), { recursive: true });
+  const conf = join(d, 'nginx.conf');
+  writeFileSync(
+    conf,
+    `daemon off; master_process off; worker_processes 1; error_log ${d}/error.log warn; pid ${d}/nginx.pid;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path ${d}/tmp/b; proxy_temp_path ${d}/tmp/p; fastcgi_temp_path ${d}/tmp/f; uwsgi_temp_path ${d}/tmp/u; scgi_temp_path ${d}/tmp/s;
+  keepalive_requests 1000000; keepalive_timeout 75s;
+  server { listen 127.0.0.1:${port}; ${body} }
+}`,
+  );
+  return { d, conf };
+}
+
+async function startNginx(name, body, upstreams = '') {
+  const port = await freePort();
+  const { d, conf } = nginxConf(name, port, body);
+  if (upstreams) writeFileSync(conf, readFileSync(conf, 'utf8').replace('http {', `http {\n  ${upstreams}`));
+  const child = start('nginx', ['-p', d, '-c', conf, '-e', join(d, 'error.log')]);
+  await waitPort(port);
+  return { port, pid: child.pid };
+}
+
+// The upstream: static files, so it is as cheap as it gets.
+const www = join(dir, 'www');
+mkdirSync(www);
+writeFileSync(join(www, 'small'), 'x'.repeat(100));
+writeFileSync(join(www, 'large'), Buffer.alloc(64 * 1024, 'y'));
+const upstream = await startNginx('upstream', `root ${www}; location / { default_type application/octet-stream; }`);
+const upstreamUrl = `http://127.0.0.1:${upstream.port}`;
+
+async function startPeer(name) {
+  const port = await freePort();
+  switch (name) {
+    case 'direct':
+      return { port: upstream.port, pid: undefined };
+    case 'nginx':
+      return startNginx(
+        'nginx-proxy',
+        `location / { proxy_pass http://up; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_buffering on; }`,
+        `upstream up { server 127.0.0.1:${upstream.port}; keepalive 64; }`,
+      );
+    case 'haproxy': {
+      const cfg = join(dir, 'haproxy.cfg');
+      writeFileSync(
+        cfg,
+        `global\n  nbthread 1\n  maxconn 4000\ndefaults\n  mode http\n  timeout connect 5s\n  timeout client 30s\n  timeout server 30s\n  option http-keep-alive\n` +
+          `frontend f\n  bind 127.0.0.1:${port}\n  default_backend b\nbackend b\n  http-reuse always\n  server s1 127.0.0.1:${upstream.port}\n`,
+      );
+      const child = start('haproxy', ['-f', cfg, '-db']);
+      await waitPort(port);
+      return { port, pid: child.pid };
+    }
+    case 'node-http-proxy': {
+      const script = join(dir, 'http-proxy.cjs');
+      writeFileSync(
+        script,
+        `const http = require('node:http'); const httpProxy = require(${JSON.stringify(require.resolve('http-proxy'))});
+const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+const proxy = httpProxy.createProxyServer({ target: ${JSON.stringify(upstreamUrl)}, agent });
+proxy.on('error', (e, req, res) => { res.writeHead(502); res.end(); });
+http.createServer((req, res) => proxy.web(req, res)).listen(${port}, '127.0.0.1');`,
+      );
+      const child = start(process.execPath, [script]);
+      await waitPort(port);
+      return { port, pid: child.pid };
+    }
+    case '@fastify/http-proxy': {
+      const script = join(dir, 'fastify-proxy.cjs');
+      writeFileSync(
+        script,
+        `const fastify = require(${JSON.stringify(require.resolve('fastify'))})({ logger: false });
+fastify.register(require(${JSON.stringify(require.resolve('@fastify/http-proxy'))}), { upstream: ${JSON.stringify(upstreamUrl)} });
+fastify.listen({ port: ${port}, host: '127.0.0.1' });`,
+      );
+      const child = start(process.execPath, [script]);
+      await waitPort(port);
+      return { port, pid: child.pid };
+    }
+    case 'outrigger':
+    case 'outrigger semi-space 1 MB': {
+      const cfg = join(dir, 'egress.yaml');
+      writeFileSync(
+        cfg,
+        JSON.stringify({
+          listen: `127.0.0.1:${port}`,
+          admin: { listen: '127.0.0.1:0' },
+          log: { level: 'warn' },
+          listener: { access_log: false },
+          routes: [{ name: 'up', match: { path_prefix: '/' }, cluster: 'up' }],
+          clusters: { up: { endpoints: [upstreamUrl] } },
+        }),
+      );
+      // The second variant shows the memory/CPU trade of a smaller young generation.
+      const flags = name === 'outrigger' ? [] : ['--max-semi-space-size=1'];
+      const child = start(process.execPath, [...flags, join(pkgDir, 'dist/src/main.js'), 'run', '-c', cfg]);
+      await waitPort(port);
+      return { port, pid: child.pid };
+    }
+  }
+  throw new Error(name);
+}
+
+function cpuTicks(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(fields[11]) + Number(fields[12]); // utime + stime
+}
+
+function rssBytes(pid) {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) * 1024 : 0;
+}
+
+function ms(text) {
+  const m = /([\d.]+)(us|ms|s)/.exec(text);
+  if (!m) return Number.NaN;
+  const v = Number(m[1]);
+  return m[2] === 'us' ? v / 1000 : m[2] === 's' ? v * 1000 : v;
+}
+
+async function wrk(port, path, seconds) {
+  const { stdout } = await run('wrk', ['-t2', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', `http://127.0.0.1:${port}${path}`], {
+    maxBuffer: 1 << 20,
+  });
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1]);
+  const total = Number(/(\d+) requests in/.exec(stdout)?.[1]);
+  const errors = /Non-2xx or 3xx responses: (\d+)|Socket errors: (.*)/.exec(stdout)?.[0];
+  return { rps, total, p50: ms(/ 50%\s+(\S+)/.exec(stdout)?.[1] ?? ''), p99: ms(/ 99%\s+(\S+)/.exec(stdout)?.[1] ?? ''), errors };
+}
+
+/** Latency at a fixed request rate (open loop), p50/p99 in ms. */
+async function fixedRate(port, seconds) {
+  const pool = new Pool(`http://127.0.0.1:${port}`, { connections: 32 });
+  const latencies = [];
+  let failures = 0;
+  const inflight = new Set();
+  const started = performance.now();
+  let sent = 0;
+  await new Promise((resolve) => {
+    const timer = setInterval(() => {
+      const due = Math.floor(((performance.now() - started) / 1000) * RATE);
+      while (sent < due && sent < seconds * RATE) {
+        sent++;
+        const t0 = performance.now();
+        const p = pool
+          .request({ path: '/small', method: 'GET' })
+          .then(async (res) => {
+            await res.body.dump();
+            latencies.push(performance.now() - t0);
+          })
+          .catch(() => failures++)
+          .finally(() => inflight.delete(p));
+        inflight.add(p);
+      }
+      if (sent >= seconds * RATE) {
+        clearInterval(timer);
+        resolve();
+      }
+    }, 1);
+  });
+  await Promise.all(inflight);
+  await pool.close();
+  latencies.sort((a, b) => a - b);
+  const q = (x) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * x))];
+  return { p50: q(0.5), p99: q(0.99), failures };
+}
+
+const peers = ['direct', 'nginx', 'haproxy', 'node-http-proxy', '@fastify/http-proxy', 'outrigger', 'outrigger semi-space 1 MB'];
+const results = [];
+for (const name of peers) {
+  const peer = await startPeer(name);
+  for (const [label, path] of [
+    ['100 B', '/small'],
+    ['64 KiB', '/large'],
+  ]) {
+    await wrk(peer.port, path, 1); // warm-up
+    const cpu0 = peer.pid ? cpuTicks(peer.pid) : 0;
+    let rss = 0;
+    const sampler = peer.pid ? setInterval(() => (rss = Math.max(rss, rssBytes(peer.pid))), 200) : undefined;
+    const w = await wrk(peer.port, path, DURATION);
+    clearInterval(sampler);
+    const cpuUs = peer.pid ? ((cpuTicks(peer.pid) - cpu0) / TICK / w.total) * 1e6 : undefined;
+    const row = {
+      bench: 'egress-proxy',
+      peer: name,
+      body: label,
+      ...w,
+      cpu_us_per_req: cpuUs,
+      rss_mb: peer.pid ? rss / 2 ** 20 : undefined,
+    };
+    results.push(row);
+    console.log(JSON.stringify(row));
+  }
+  if (['direct', 'nginx', 'outrigger'].includes(name)) {
+    const fr = await fixedRate(peer.port, DURATION);
+    const row = { bench: 'egress-proxy', peer: name, body: '100 B', fixed_rate: RATE, ...fr };
+    results.push(row);
+    console.log(JSON.stringify(row));
+  }
+  if (peer.pid) {
+    const child = children.find((c) => c.pid === peer.pid);
+    child?.kill('SIGKILL');
+  }
+}
+
+const f = (v, d = 0) => (v === undefined || Number.isNaN(v) ? '–' : v.toFixed(d));
+console.log('\n| peer | body | req/s | p50 ms | p99 ms | CPU µs/req | peak RSS MB |\n| --- | --- | --- | --- | --- | --- | --- |');
+for (const r of results.filter((r) => r.rps !== undefined)) {
+  console.log(`| ${r.peer} | ${r.body} | ${f(r.rps)} | ${f(r.p50, 2)} | ${f(r.p99, 2)} | ${f(r.cpu_us_per_req, 1)} | ${f(r.rss_mb)} |`);
+}
+const direct = results.find((r) => r.fixed_rate && r.peer === 'direct');
+console.log(`\n| at ${RATE} req/s (100 B) | p50 ms | p99 ms | added p99 ms |\n| --- | --- | --- | --- |`);
+for (const r of results.filter((r) => r.fixed_rate)) {
+  console.log(`| ${r.peer} | ${f(r.p50, 2)} | ${f(r.p99, 2)} | ${f(r.p99 - direct.p99, 2)} |`);
+}
+process.exit(0);

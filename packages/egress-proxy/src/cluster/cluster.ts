@@ -1,0 +1,202 @@
+/**
+ * A cluster: its endpoints (static, or every address of a DNS name re-resolved periodically),
+ * load balancing, active health checks, passive outlier ejection and circuit breakers.
+ */
+import { lookup } from 'node:dns/promises';
+import type { Logger } from 'pino';
+import { Endpoint, type EndpointOptions } from '../endpoint/endpoint.js';
+import { TlsMaterial } from '../endpoint/tls.js';
+import type { ClusterConfig } from '../schema.js';
+import { type Balancer, createBalancer } from './balancer.js';
+import { CircuitBreaker } from './circuit_breaker.js';
+import { HealthChecker } from './health_check.js';
+import { OutlierDetector, type TryOutcome } from './outlier.js';
+
+export interface ClusterEvents {
+  ejected(cluster: string, endpoint: Endpoint, ms: number): void;
+}
+
+export type Resolver = (host: string) => Promise<string[]>;
+
+const defaultResolver: Resolver = async (host) => (await lookup(host, { all: true, verbatim: true })).map((a) => a.address);
+
+export class Cluster {
+  endpoints: Endpoint[] = [];
+  readonly breaker: CircuitBreaker;
+  readonly #balancer: Balancer<Endpoint>;
+  readonly #detector: OutlierDetector;
+  readonly #tls: TlsMaterial | undefined;
+  readonly #health: HealthChecker | undefined;
+  #dnsTimer: NodeJS.Timeout | undefined;
+  #dnsError: string | undefined;
+  #dnsResolved = false;
+  #closed = false;
+
+  constructor(
+    readonly name: string,
+    readonly config: ClusterConfig,
+    private readonly logger: Logger,
+    resolvePath: (path: string) => string,
+    private readonly events: ClusterEvents,
+    private readonly resolver: Resolver = defaultResolver,
+  ) {
+    this.breaker = new CircuitBreaker(config.circuit_breaker);
+    this.#balancer = createBalancer<Endpoint>(config.lb);
+    this.#detector = new OutlierDetector(config.outlier_detection);
+    const https = config.dns?.scheme === 'https' || (config.endpoints ?? []).some((e) => e.startsWith('https:'));
+    if (config.tls !== undefined || https) {
+      this.#tls = new TlsMaterial(config.tls ?? { min_version: 'TLSv1.2' }, resolvePath, logger, name, () => {});
+    }
+    if (config.health_check !== undefined) {
+      this.#health = new HealthChecker(
+        config.health_check,
+        () => this.endpoints,
+        (endpoint, healthy) =>
+          this.logger.warn(
+            { cluster: name, endpoint: endpoint.url.href, healthy },
+            healthy ? 'endpoint healthy again' : 'endpoint failed its health checks',
+          ),
+      );
+    }
+    for (const url of config.endpoints ?? []) {
+      const parsed = new URL(url);
+      this.endpoints.push(new Endpoint(parsed, parsed.host, this.#endpointOptions(undefined)));
+    }
+  }
+
+  #endpointOptions(serverName: string | undefined): EndpointOptions {
+    return {
+      connectTimeoutMs: this.config.connect_timeout_ms,
+      idleTimeoutMs: this.config.idle_timeout_ms,
+      maxConnections: this.config.circuit_breaker.max_connections,
+      tls: () => this.#tls?.options,
+      serverName,
+    };
+  }
+
+  async start(): Promise<void> {
+    await this.#tls?.start();
+    if (this.config.dns !== undefined) await this.#resolve();
+    this.#health?.start();
+  }
+
+  async #resolve(): Promise<void> {
+    const dns = this.config.dns;
+    if (dns === undefined || this.#closed) return;
+    const colon = dns.name.lastIndexOf(':');
+    const host = dns.name.slice(0, colon).replace(/^\[|\]$/g, '');
+    const port = dns.name.slice(colon + 1);
+    try {
+      const addresses = [...new Set(await this.resolver(host))];
+      if (addresses.length === 0) throw new Error('no addresses');
+      if (this.#closed) return;
+      const hostHeader = dns.name.endsWith(`:${dns.scheme === 'https' ? 443 : 80}`) ? host : dns.name;
+      const keep: Endpoint[] = [];
+      const wanted = new Set(addresses.map((a) => `${dns.scheme}://${a.includes(':') ? `[${a}]` : a}:${port}`));
+      for (const e of this.endpoints) {
+        if (wanted.has(e.url.origin)) {
+          keep.push(e);
+          wanted.delete(e.url.origin);
+        } else {
+          void e.close();
+        }
+      }
+      for (const origin of wanted) {
+        keep.push(new Endpoint(new URL(origin), hostHeader, this.#endpointOptions(host)));
+      }
+      if (keep.length !== this.endpoints.length || wanted.size > 0) {
+        this.logger.info({ cluster: this.name, addresses }, 'dns endpoints updated');
+      }
+      this.endpoints = keep;
+      this.#dnsResolved = true;
+      this.#dnsError = undefined;
+    } catch (err) {
+      this.#dnsError = `${host}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`;
+      this.logger.warn({ code: 'OUTRIGGER_E_DNS', cluster: this.name, reason: this.#dnsError }, 'dns resolution failed');
+    }
+    if (!this.#closed) this.#dnsTimer = setTimeout(() => void this.#resolve(), dns.refresh_ms).unref();
+  }
+
+  /** Why the cluster is not usable yet, or undefined when it is. */
+  notReadyReason(): string | undefined {
+    if (this.#tls?.error !== undefined) return `cluster ${this.name}: tls: ${this.#tls.error}`;
+    if (this.config.dns !== undefined && !this.#dnsResolved) {
+      return `cluster ${this.name}: dns: ${this.#dnsError ?? 'not resolved yet'}`;
+    }
+    return undefined;
+  }
+
+  /** An endpoint for the next try: healthy, not ejected, preferably not tried already. */
+  pick(tried: ReadonlySet<Endpoint> | undefined, now: number): Endpoint | undefined {
+    const all = this.endpoints;
+    if (tried === undefined) {
+      // The common case: every endpoint usable, no earlier try; choose without allocating.
+      let usable = true;
+      for (const e of all) {
+        if (!e.healthy || e.outlier.ejectedUntil > now) {
+          usable = false;
+          break;
+        }
+      }
+      if (usable && all.length > 0) return all.length === 1 ? all[0] : this.#balancer.pick(all);
+    }
+    let candidates: Endpoint[] = [];
+    for (const e of all) if (e.healthy && !e.outlier.ejected(now)) candidates.push(e);
+    if (candidates.length === 0) return undefined;
+    if (tried !== undefined && tried.size > 0 && candidates.length > 1) {
+      const fresh = candidates.filter((e) => !tried.has(e));
+      if (fresh.length > 0) candidates = fresh;
+    }
+    return candidates.length === 1 ? candidates[0] : this.#balancer.pick(candidates);
+  }
+
+  /** Feeds one try's outcome to outlier detection. */
+  record(endpoint: Endpoint, outcome: TryOutcome, now: number): void {
+    const state = endpoint.outlier;
+    if (outcome === 'success' && state.consecutive5xx === 0 && state.consecutiveConnectFailures === 0) return;
+    let ejectedNow = 0;
+    if (outcome !== 'success') for (const e of this.endpoints) if (e.outlier.ejected(now)) ejectedNow++;
+    const ms = this.#detector.record(state, outcome, this.endpoints.length, ejectedNow, now);
+    if (ms > 0) {
+      this.logger.warn(
+        { cluster: this.name, endpoint: endpoint.url.href, ejection_ms: ms, times_ejected: state.timesEjected },
+        'endpoint ejected',
+      );
+      this.events.ejected(this.name, endpoint, ms);
+    }
+  }
+
+  connections(): number {
+    let n = 0;
+    for (const e of this.endpoints) n += e.connections();
+    return n;
+  }
+
+  status(now: number): object {
+    return {
+      lb: this.config.lb,
+      requests: this.breaker.requests,
+      pending: this.breaker.pending,
+      overflows: this.breaker.overflows,
+      not_ready: this.notReadyReason(),
+      endpoints: this.endpoints.map((e) => e.status(now)),
+    };
+  }
+
+  /** Stops background work; waits for requests in flight on the pools, then closes them. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    clearTimeout(this.#dnsTimer);
+    this.#health?.stop();
+    await this.#tls?.close();
+    await Promise.all(this.endpoints.map((e) => e.close()));
+  }
+
+  async destroy(): Promise<void> {
+    this.#closed = true;
+    clearTimeout(this.#dnsTimer);
+    this.#health?.stop();
+    await this.#tls?.close();
+    await Promise.all(this.endpoints.map((e) => e.destroy()));
+  }
+}

@@ -1,0 +1,142 @@
+/**
+ * One upstream address: an undici `Pool` (keep-alive, bounded connections), the TLS connector,
+ * per-connection bookkeeping (has this connection served a response yet?) and the endpoint's
+ * health, outlier and load state.
+ */
+import { buildConnector, Client, type Dispatcher, Pool } from 'undici';
+import { OutlierState } from '../cluster/outlier.js';
+import type { TlsOptions } from './tls.js';
+
+/** Per-connection state: how many responses the current socket of a client has completed. */
+export class ConnectionTrack {
+  served = 0;
+}
+
+/** Dispatch options that carry the try, so the client that takes the request can tag it. */
+export interface TrackedDispatchOptions extends Dispatcher.DispatchOptions {
+  track?: { connection: ConnectionTrack | undefined };
+}
+
+class TrackedClient extends Client {
+  constructor(
+    origin: string | URL,
+    options: Client.Options,
+    private readonly connection: ConnectionTrack,
+  ) {
+    super(origin, options);
+  }
+
+  override dispatch(opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
+    const track = (opts as TrackedDispatchOptions).track;
+    if (track !== undefined) track.connection = this.connection;
+    return super.dispatch(opts, handler);
+  }
+}
+
+export interface EndpointOptions {
+  connectTimeoutMs: number;
+  idleTimeoutMs: number;
+  maxConnections: number;
+  /** TLS options for https endpoints (read at connect time, so rotation applies to new connections). */
+  tls: () => TlsOptions | undefined;
+  /** SNI / verified name when the URL's host is an address (DNS clusters). */
+  serverName?: string | undefined;
+}
+
+export class Endpoint {
+  /** Requests in flight (least-request balancing). */
+  active = 0;
+  healthy = true;
+  readonly outlier = new OutlierState();
+  readonly pool: Pool;
+  readonly origin: string;
+  #connector: buildConnector.connector | undefined;
+  #connectorFor: TlsOptions | undefined;
+
+  constructor(
+    readonly url: URL,
+    /** Host header sent upstream unless the route rewrites it. */
+    readonly host: string,
+    private readonly options: EndpointOptions,
+  ) {
+    this.origin = url.origin;
+    const https = url.protocol === 'https:';
+    const connect: buildConnector.connector = (opts, callback) => {
+      const connector = this.#currentConnector(https);
+      return connector(opts, callback);
+    };
+    this.pool = new Pool(this.origin, {
+      connections: options.maxConnections,
+      pipelining: 1,
+      keepAliveTimeout: options.idleTimeoutMs,
+      keepAliveMaxTimeout: options.idleTimeoutMs,
+      // An upstream's `Keep-Alive: timeout=N` hint is honoured minus this margin, so the proxy
+      // closes idle connections before the upstream does.
+      keepAliveTimeoutThreshold: Math.min(1000, Math.floor(options.idleTimeoutMs / 2)),
+      connectTimeout: options.connectTimeoutMs,
+      headersTimeout: 0,
+      bodyTimeout: 0,
+      connect,
+      factory: (origin, opts) => {
+        const connection = new ConnectionTrack();
+        const inner = (opts as Client.Options).connect as buildConnector.connector;
+        return new TrackedClient(
+          origin,
+          {
+            ...(opts as Client.Options),
+            connect: (o, cb) =>
+              inner(o, (err, socket) => {
+                if (err === null) connection.served = 0;
+                cb(err as never, socket as never);
+              }),
+          },
+          connection,
+        );
+      },
+    });
+  }
+
+  #currentConnector(https: boolean): buildConnector.connector {
+    const tls = https ? this.options.tls() : undefined;
+    if (this.#connector === undefined || tls !== this.#connectorFor) {
+      const servername = tls?.servername ?? this.options.serverName;
+      this.#connector = buildConnector({
+        timeout: this.options.connectTimeoutMs,
+        ...(tls ?? {}),
+        ...(servername === undefined ? {} : { servername }),
+        keepAlive: true,
+        keepAliveInitialDelay: 60000,
+        // A rotated certificate gets a new connector, so old sessions are never resumed with it.
+        maxCachedSessions: 100,
+      } as buildConnector.BuildOptions);
+      this.#connectorFor = tls;
+    }
+    return this.#connector;
+  }
+
+  /** Open connections of the pool. */
+  connections(): number {
+    return this.pool.stats.connected;
+  }
+
+  status(now: number): object {
+    return {
+      url: this.url.href,
+      healthy: this.healthy,
+      ejected: this.outlier.ejected(now),
+      ejected_until: this.outlier.ejected(now) ? new Date(this.outlier.ejectedUntil).toISOString() : undefined,
+      times_ejected: this.outlier.timesEjected,
+      active_requests: this.active,
+      connections: this.connections(),
+    };
+  }
+
+  /** Waits for requests in flight, then closes the connections. */
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+
+  destroy(): Promise<void> {
+    return this.pool.destroy();
+  }
+}

@@ -1,0 +1,170 @@
+/**
+ * HTTP hygiene between the app and the upstream (RFC 9110 §7.6, RFC 9112 §6): request framing
+ * checks, hop-by-hop header removal, Via, X-Forwarded-* / Forwarded. Pure functions over
+ * Node's flat `rawHeaders` lists.
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import type { HeaderRewriter } from '../route/rewrite.js';
+
+/** Hop-by-hop headers (plus `host` and `expect`, which the proxy sets or handles itself). */
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'proxy-authorization',
+  'proxy-authenticate',
+]);
+
+export const VIA = '1.1 outrigger';
+
+/** Lower-case tokens of `Connection` header values: those headers are hop-by-hop too. */
+export function connectionTokens(values: readonly string[]): Set<string> | undefined {
+  let tokens: Set<string> | undefined;
+  for (const value of values) {
+    for (const part of value.split(',')) {
+      const token = part.trim().toLowerCase();
+      if (token === '' || token === 'close' || token === 'keep-alive') continue;
+      tokens ??= new Set();
+      tokens.add(token);
+    }
+  }
+  return tokens;
+}
+
+/**
+ * Request smuggling guards (RFC 9112 §6.3): `Content-Length` with `Transfer-Encoding`, differing
+ * or malformed `Content-Length` values. Returns a reason, or undefined when the framing is sound.
+ */
+export function framingProblem(raw: readonly string[]): string | undefined {
+  let length: string | undefined;
+  let transferEncoding = false;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i] as string;
+    if (name.length === 14 && name.toLowerCase() === 'content-length') {
+      for (const part of (raw[i + 1] as string).split(',')) {
+        const value = part.trim();
+        if (!/^\d+$/.test(value)) return 'invalid Content-Length';
+        if (length !== undefined && length !== value) return 'differing Content-Length values';
+        length = value;
+      }
+    } else if (name.length === 17 && name.toLowerCase() === 'transfer-encoding') {
+      transferEncoding = true;
+    }
+  }
+  if (transferEncoding && length !== undefined) return 'both Content-Length and Transfer-Encoding';
+  return undefined;
+}
+
+export interface ForwardingOptions {
+  /** The `Host` sent upstream. */
+  host: string;
+  requestIdHeader: string;
+  requestId: string;
+  via: boolean;
+  forwarded: 'none' | 'x-forwarded' | 'forwarded' | 'both';
+  clientAddress: string;
+  /** The Host the app sent (for X-Forwarded-Host). */
+  originalHost: string | undefined;
+  rewriter: HeaderRewriter;
+  credential: { name: string; value: string } | undefined;
+}
+
+const FORWARDING_HEADERS = new Set(['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'forwarded']);
+
+/** The header list sent upstream, flat `[name, value, ...]`. */
+export function upstreamRequestHeaders(raw: readonly string[], opts: ForwardingOptions): string[] {
+  const out: string[] = ['host', opts.host];
+  const connectionValues: string[] = [];
+  for (let i = 0; i < raw.length; i += 2) {
+    if ((raw[i] as string).toLowerCase() === 'connection') connectionValues.push(raw[i + 1] as string);
+  }
+  const named = connectionValues.length > 0 ? connectionTokens(connectionValues) : undefined;
+  const idHeader = opts.requestIdHeader;
+  const credentialName = opts.credential?.name;
+  let via: string | undefined;
+  let xff: string | undefined;
+  let fwd: string | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i] as string;
+    const lower = name.toLowerCase();
+    if (HOP_BY_HOP.has(lower) || lower === 'host' || lower === 'expect') continue;
+    if (named?.has(lower)) continue;
+    if (lower === idHeader || lower === credentialName) continue;
+    if (opts.rewriter.drops(lower)) continue;
+    const value = raw[i + 1] as string;
+    if (lower === 'via') {
+      via = via === undefined ? value : `${via}, ${value}`;
+      continue;
+    }
+    if (FORWARDING_HEADERS.has(lower)) {
+      // Pass the chain on only when this route forwards client addresses at all.
+      if (opts.forwarded === 'none') continue;
+      if (lower === 'x-forwarded-for') xff = xff === undefined ? value : `${xff}, ${value}`;
+      else if (lower === 'forwarded') fwd = fwd === undefined ? value : `${fwd}, ${value}`;
+      continue;
+    }
+    out.push(name, value);
+  }
+  out.push(idHeader, opts.requestId);
+  if (opts.via) out.push('via', via === undefined ? VIA : `${via}, ${VIA}`);
+  else if (via !== undefined) out.push('via', via);
+  if (opts.forwarded === 'x-forwarded' || opts.forwarded === 'both') {
+    out.push('x-forwarded-for', xff === undefined ? opts.clientAddress : `${xff}, ${opts.clientAddress}`);
+    out.push('x-forwarded-proto', 'http');
+    if (opts.originalHost !== undefined) out.push('x-forwarded-host', opts.originalHost);
+  }
+  if (opts.forwarded === 'forwarded' || opts.forwarded === 'both') {
+    const node = opts.clientAddress.includes(':') ? `"[${opts.clientAddress}]"` : opts.clientAddress;
+    let element = `for=${node};proto=http`;
+    if (opts.originalHost !== undefined) element += `;host="${opts.originalHost.replace(/["\\]/g, '')}"`;
+    out.push('forwarded', fwd === undefined ? element : `${fwd}, ${element}`);
+  }
+  if (opts.credential !== undefined) out.push(opts.credential.name, opts.credential.value);
+  opts.rewriter.appendTo(out);
+  return out;
+}
+
+/** Response headers from undici's parsed object to what the app gets. */
+export function downstreamResponseHeaders(
+  headers: IncomingHttpHeaders,
+  rewriter: HeaderRewriter,
+  via: boolean,
+): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  const connection = headers.connection;
+  const named =
+    connection === undefined || connection === 'keep-alive' || connection === 'close'
+      ? undefined
+      : connectionTokens(Array.isArray(connection) ? connection : [connection]);
+  for (const name in headers) {
+    const value = headers[name];
+    if (value === undefined || HOP_BY_HOP.has(name) || named?.has(name) || rewriter.drops(name)) continue;
+    out[name] = value;
+  }
+  if (via) {
+    const upstreamVia = out.via;
+    out.via = upstreamVia === undefined ? VIA : `${Array.isArray(upstreamVia) ? upstreamVia.join(', ') : upstreamVia}, ${VIA}`;
+  }
+  if (!rewriter.empty) {
+    const flat: string[] = [];
+    rewriter.appendTo(flat);
+    for (let i = 0; i < flat.length; i += 2) {
+      const name = flat[i] as string;
+      const value = flat[i + 1] as string;
+      const prev = out[name];
+      out[name] = prev === undefined ? value : Array.isArray(prev) ? [...prev, value] : [prev, value];
+    }
+  }
+  return out;
+}
+
+const REQUEST_ID = /^[\x21-\x7e]{1,200}$/;
+
+/** The app's request id when it is a sane token, else undefined (then one is generated). */
+export function acceptableRequestId(value: string | string[] | undefined): string | undefined {
+  return typeof value === 'string' && REQUEST_ID.test(value) ? value : undefined;
+}

@@ -1,0 +1,74 @@
+/** Prometheus metrics of the proxy, per route and cluster (prom-client on the runtime's registry). */
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+export interface RouteMetrics {
+  /** Index = status class (1..5); 0 unused. */
+  byClass: ReturnType<Counter<string>['labels']>[];
+  duration: ReturnType<Histogram<string>['labels']>;
+  retries: ReturnType<Counter<string>['labels']>;
+}
+
+export class ProxyMetrics {
+  readonly requests: Counter<string>;
+  readonly duration: Histogram<string>;
+  readonly retries: Counter<string>;
+  readonly ejections: Counter<string>;
+  readonly overflows: Counter<string>;
+  readonly connections: Gauge<string>;
+  #connectionSource: () => Iterable<[string, number]> = () => [];
+
+  constructor(registry: Registry, name: (suffix: string) => string) {
+    const registers = [registry];
+    this.requests = new Counter({
+      name: name('requests_total'),
+      help: 'Requests by route, cluster and status class (proxy-made errors included).',
+      labelNames: ['route', 'cluster', 'status_class'],
+      registers,
+    });
+    this.duration = new Histogram({
+      name: name('request_duration_seconds'),
+      help: 'Time from the request until the response ended, by route.',
+      labelNames: ['route'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    });
+    this.retries = new Counter({
+      name: name('retries_total'),
+      help: 'Retries made, by route.',
+      labelNames: ['route'],
+      registers,
+    });
+    this.ejections = new Counter({
+      name: name('ejections_total'),
+      help: 'Endpoints ejected by outlier detection, by cluster.',
+      labelNames: ['cluster'],
+      registers,
+    });
+    this.overflows = new Counter({
+      name: name('circuit_breaker_overflows_total'),
+      help: 'Requests refused by a circuit breaker, by cluster.',
+      labelNames: ['cluster'],
+      registers,
+    });
+    const self = this;
+    this.connections = new Gauge({
+      name: name('pool_connections'),
+      help: 'Open upstream connections, by cluster.',
+      labelNames: ['cluster'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [cluster, n] of self.#connectionSource()) this.set({ cluster }, n);
+      },
+    });
+  }
+
+  setConnectionSource(source: () => Iterable<[string, number]>): void {
+    this.#connectionSource = source;
+  }
+
+  forRoute(route: string, cluster: string): RouteMetrics {
+    const byClass = [1, 1, 2, 3, 4, 5].map((c) => this.requests.labels(route, cluster, `${c}xx`));
+    return { byClass, duration: this.duration.labels(route), retries: this.retries.labels(route) };
+  }
+}

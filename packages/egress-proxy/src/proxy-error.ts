@@ -1,0 +1,78 @@
+/**
+ * Errors the proxy itself makes (not the upstream's): a status, a small JSON body and the
+ * `x-outrigger-flags` header, so the app can tell them from the upstream's own errors.
+ */
+import type { ServerResponse } from 'node:http';
+import { type ErrorCode, errorCodes } from './errors.js';
+
+/** Response flags in Envoy's spirit (shown in the access log and `x-outrigger-flags`). */
+export const Flags = {
+  /** no route matched */
+  NoRoute: 'NR',
+  /** no healthy (or non-ejected) endpoint */
+  NoHealthyUpstream: 'UH',
+  /** upstream connect failure */
+  ConnectFailure: 'UF',
+  /** upstream timeout (route or per-try) */
+  Timeout: 'UT',
+  /** circuit breaker overflow */
+  Overflow: 'UO',
+  /** local rate limit */
+  RateLimited: 'RL',
+  /** upstream reset / closed the connection */
+  Reset: 'UR',
+  /** retries exhausted or refused (attempts, budget) on a retriable failure */
+  RetryLimit: 'URX',
+  /** the app (downstream) went away */
+  DownstreamClosed: 'DC',
+  /** credentials of the route unavailable */
+  Credentials: 'CR',
+  /** request body over max_body_bytes */
+  BodyTooLarge: 'BL',
+  /** an upstream 5xx passed on to the app as it came */
+  UpstreamError: 'UE',
+} as const;
+
+export type Flag = (typeof Flags)[keyof typeof Flags];
+
+export interface ProxyError {
+  status: number;
+  code: ErrorCode;
+  flags: readonly Flag[];
+  /** Seconds, for 503/429. */
+  retryAfter?: number | undefined;
+  detail?: string | undefined;
+}
+
+export function proxyErrorBody(error: ProxyError, requestId: string | undefined): string {
+  return JSON.stringify({
+    error: { code: error.code, message: error.detail ?? errorCodes[error.code], flags: error.flags.join(',') },
+    request_id: requestId,
+  });
+}
+
+/** Writes a proxy-made error if the response has not started; else ends the connection. */
+export function sendProxyError(
+  res: ServerResponse,
+  error: ProxyError,
+  requestId: string | undefined,
+  requestIdHeader: string,
+  close = false,
+): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const body = proxyErrorBody(error, requestId);
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    'content-length': String(Buffer.byteLength(body)),
+    'x-outrigger-flags': error.flags.join(','),
+    via: '1.1 outrigger',
+  };
+  if (requestId !== undefined) headers[requestIdHeader] = requestId;
+  if (error.retryAfter !== undefined) headers['retry-after'] = String(error.retryAfter);
+  if (close) headers.connection = 'close';
+  res.writeHead(error.status, headers);
+  res.end(body);
+}

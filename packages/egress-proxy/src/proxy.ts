@@ -1,0 +1,291 @@
+/**
+ * The proxy: the listener's request handler in front of the current route table. Local
+ * decisions (framing, no route, rate limit, body limit, credentials, circuit breakers) happen
+ * here before a `Forward` takes the request to the cluster.
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { parseHostPort, type Readiness, type SidecarContext, type SidecarInstance } from '@outrigger/runtime';
+import type { Logger } from 'pino';
+import { acceptableRequestId, framingProblem, upstreamRequestHeaders } from './listener/hygiene.js';
+import { Listener } from './listener/server.js';
+import { ProxyMetrics } from './metrics.js';
+import { Flags, type ProxyError, sendProxyError } from './proxy-error.js';
+import { Forward, type ForwardResult } from './route/forward.js';
+import { RequestBody } from './route/request-body.js';
+import type { Route } from './route/route.js';
+import { RouteTable } from './route-table.js';
+import type { ProxyConfig } from './schema.js';
+
+export class EgressProxy implements SidecarInstance {
+  #config: ProxyConfig;
+  #table: RouteTable;
+  readonly #listener: Listener;
+  readonly #logger: Logger;
+  readonly #metrics: ProxyMetrics;
+  readonly #ctx: SidecarContext;
+  #inFlight = 0;
+  #started = false;
+  #draining = false;
+  readonly #idHeader: string;
+  readonly #accessLog: boolean;
+  readonly #done: (forward: Forward, result: ForwardResult) => void;
+
+  constructor(config: ProxyConfig, ctx: SidecarContext) {
+    this.#config = config;
+    this.#ctx = ctx;
+    this.#logger = ctx.logger;
+    this.#metrics = new ProxyMetrics(ctx.metrics, (s) => ctx.metricName(s));
+    this.#table = new RouteTable(config, ctx.logger, this.#metrics, ctx.resolvePath);
+    this.#metrics.setConnectionSource(() => [...this.#table.clusters].map(([n, c]) => [n, c.connections()]));
+    this.#idHeader = config.listener.request_id_header.toLowerCase();
+    this.#accessLog = config.listener.access_log;
+    this.#listener = new Listener(config.listener, ctx.logger, (req, res, expect) => this.handle(req, res, expect));
+    this.#done = (forward, result) => this.#complete(forward.route, result);
+  }
+
+  /** The bound data address (`host:port`), once started. */
+  get address(): string | undefined {
+    return this.#listener.address;
+  }
+
+  async start(): Promise<void> {
+    await this.#table.start();
+    await this.#listener.listen(parseHostPort(this.#config.listen));
+    this.#started = true;
+  }
+
+  readiness(): Readiness {
+    if (!this.#started) return { ready: false, reason: 'starting' };
+    const reason = this.#table.notReadyReason();
+    return reason === undefined ? { ready: true } : { ready: false, reason };
+  }
+
+  /** The app may still be draining and calling out: keep serving until the deadline. */
+  async drain(deadline: AbortSignal): Promise<void> {
+    this.#draining = true;
+    this.#logger.info({ in_flight: this.#inFlight }, 'draining: still serving outbound calls until the deadline');
+    if (deadline.aborted) return;
+    await new Promise<void>((resolve) => deadline.addEventListener('abort', () => resolve(), { once: true }));
+  }
+
+  inFlight(): number {
+    return this.#inFlight;
+  }
+
+  async stop(): Promise<void> {
+    await this.#listener.close();
+    await this.#table.destroy();
+  }
+
+  async reload(config: unknown): Promise<void> {
+    const next = config as ProxyConfig;
+    if (next.listen !== this.#config.listen || JSON.stringify(next.listener) !== JSON.stringify(this.#config.listener)) {
+      this.#logger.warn('listen and listener settings change only on restart; routes and clusters are reloaded');
+    }
+    const table = new RouteTable(next, this.#logger, this.#metrics, this.#ctx.resolvePath);
+    try {
+      await table.start();
+    } catch (err) {
+      await table.destroy();
+      throw err;
+    }
+    const old = this.#table;
+    this.#table = table;
+    this.#config = { ...next, listen: this.#config.listen, listener: this.#config.listener };
+    this.#logger.info({ routes: table.routes.length, clusters: table.clusters.size }, 'routes and clusters reloaded');
+    // Requests in flight keep their old route and cluster; the old pools close once they finish.
+    void old.close();
+  }
+
+  status(): unknown {
+    const now = Date.now();
+    const mem = process.memoryUsage();
+    return {
+      listen: this.#listener.address,
+      draining: this.#draining,
+      in_flight: this.#inFlight,
+      process: { rss_bytes: mem.rss, heap_used_bytes: mem.heapUsed },
+      routes: this.#table.routes.map((r) => ({
+        name: r.name,
+        match: r.config.match,
+        cluster: r.cluster.name,
+        active: r.budget.active,
+        retries_in_flight: r.budget.retrying,
+      })),
+      clusters: Object.fromEntries([...this.#table.clusters].map(([n, c]) => [n, c.status(now)])),
+    };
+  }
+
+  handle(req: IncomingMessage, res: ServerResponse, expectContinue: boolean): void {
+    this.#inFlight++;
+    const raw = req.rawHeaders;
+    const requestId = acceptableRequestId(req.headers[this.#idHeader]) ?? randomUUID();
+    const framing = framingProblem(raw);
+    if (framing !== undefined) {
+      this.#reject(req, res, undefined, requestId, { status: 400, code: 'OUTRIGGER_E_BAD_REQUEST', flags: [], detail: framing }, true);
+      return;
+    }
+    const url = req.url ?? '/';
+    if (url.charCodeAt(0) !== 47 /* / */) {
+      this.#reject(req, res, undefined, requestId, {
+        status: 400,
+        code: 'OUTRIGGER_E_BAD_REQUEST',
+        flags: [],
+        detail: 'only origin-form requests (GET /path) are served on named routes',
+      });
+      return;
+    }
+    const route = this.#table.matcher.match(req.headers.host, url);
+    if (route === undefined) {
+      this.#reject(req, res, undefined, requestId, { status: 404, code: 'OUTRIGGER_E_NO_ROUTE', flags: [Flags.NoRoute] });
+      return;
+    }
+    if (route.rateLimit !== undefined && !route.rateLimit.take()) {
+      this.#reject(req, res, route, requestId, {
+        status: 429,
+        code: 'OUTRIGGER_E_RATE_LIMITED',
+        flags: [Flags.RateLimited],
+        retryAfter: Math.max(1, Math.ceil(route.rateLimit.waitMs() / 1000)),
+      });
+      return;
+    }
+    const length = req.headers['content-length'];
+    const hasBody = req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+    if (route.maxBodyBytes !== undefined && length !== undefined && Number(length) > route.maxBodyBytes) {
+      this.#reject(
+        req,
+        res,
+        route,
+        requestId,
+        {
+          status: 413,
+          code: 'OUTRIGGER_E_BODY_TOO_LARGE',
+          flags: [Flags.BodyTooLarge],
+          detail: `request body exceeds ${route.maxBodyBytes} bytes`,
+        },
+        true,
+      );
+      return;
+    }
+    let credential: { name: string; value: string } | undefined;
+    if (route.credentials !== undefined) {
+      const value = route.credentials.value;
+      if (value === undefined) {
+        this.#reject(req, res, route, requestId, {
+          status: 503,
+          code: 'OUTRIGGER_E_CREDENTIALS',
+          flags: [Flags.Credentials],
+          retryAfter: 1,
+        });
+        return;
+      }
+      credential = { name: route.credentials.name, value };
+    }
+    const cluster = route.cluster;
+    if (!cluster.breaker.admit()) {
+      this.#metrics.overflows.labels(cluster.name).inc();
+      this.#reject(req, res, route, requestId, {
+        status: 503,
+        code: 'OUTRIGGER_E_OVERFLOW',
+        flags: [Flags.Overflow],
+        retryAfter: 1,
+      });
+      return;
+    }
+    const headers = upstreamRequestHeaders(raw, {
+      host: '',
+      requestIdHeader: this.#idHeader,
+      requestId,
+      via: route.config.via,
+      forwarded: route.config.forwarded,
+      clientAddress: req.socket.remoteAddress ?? 'unknown',
+      originalHost: req.headers.host,
+      rewriter: route.requestRewriter,
+      credential,
+    });
+    let forward: Forward | undefined;
+    const body = hasBody
+      ? new RequestBody(req, route.config.retry.buffer_bytes, route.maxBodyBytes, (err) => forward?.bodyTooLarge(err.limit))
+      : undefined;
+    forward = new Forward(
+      { requestIdHeader: this.#idHeader, done: this.#done },
+      route,
+      req,
+      res,
+      requestId,
+      headers,
+      route.upstreamPath(url),
+      body,
+    );
+    if (expectContinue) res.writeContinue();
+    forward.start();
+  }
+
+  #reject(req: IncomingMessage, res: ServerResponse, route: Route | undefined, requestId: string, error: ProxyError, close = false): void {
+    const started = performance.now();
+    // A body the app is still sending would have to be read to keep the connection: close instead.
+    const unread =
+      !req.readableEnded &&
+      req.headers['content-length'] !== '0' &&
+      (req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined);
+    sendProxyError(res, error, requestId, this.#idHeader, close || unread);
+    if (route !== undefined) {
+      route.metrics.byClass[Math.floor(error.status / 100)]?.inc();
+      route.metrics.duration.observe(0);
+    } else {
+      // Refused before any route matched (no route, bad framing): counted with empty labels.
+      this.#metrics.requests.labels('', '', `${Math.floor(error.status / 100)}xx`).inc();
+    }
+    this.#inFlight--;
+    if (this.#accessLog) {
+      this.#logger.info(
+        {
+          request_id: requestId,
+          method: req.method,
+          path: pathOnly(req.url),
+          route: route?.name,
+          status: error.status,
+          flags: error.flags.join(','),
+          tries: 0,
+          duration_ms: round(performance.now() - started),
+        },
+        'access',
+      );
+    }
+  }
+
+  #complete(route: Route, result: ForwardResult): void {
+    this.#inFlight--;
+    const seconds = result.durationMs / 1000;
+    if (result.status > 0) route.metrics.byClass[Math.floor(result.status / 100)]?.inc();
+    route.metrics.duration.observe(seconds);
+    if (this.#accessLog) {
+      this.#logger.info(
+        {
+          request_id: result.requestId,
+          method: result.method,
+          path: result.path,
+          route: route.name,
+          cluster: route.cluster.name,
+          upstream: result.endpoint,
+          status: result.status,
+          flags: result.flags.join(','),
+          tries: result.tries,
+          duration_ms: round(result.durationMs),
+        },
+        'access',
+      );
+    }
+  }
+}
+
+function pathOnly(url: string | undefined): string | undefined {
+  if (url === undefined) return undefined;
+  const q = url.indexOf('?');
+  return q === -1 ? url : url.slice(0, q);
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}

@@ -1,0 +1,427 @@
+/**
+ * One request's way through a route: tries on endpoints picked by the cluster, streamed both
+ * ways on undici's dispatcher/handler interface (no intermediate streams on the response path),
+ * per-try and route timeouts, retries under the route's policy and budget, outlier feedback.
+ */
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { Dispatcher } from 'undici';
+import type { ConnectionTrack, Endpoint, TrackedDispatchOptions } from '../endpoint/endpoint.js';
+import { downstreamResponseHeaders } from '../listener/hygiene.js';
+import { type Flag, Flags, type ProxyError, sendProxyError } from '../proxy-error.js';
+import type { RequestBody } from './request-body.js';
+import type { TryFailure } from './retry-policy.js';
+import type { Route } from './route.js';
+
+/** What the listener learns when a request is done (access log, metrics, drain accounting). */
+export interface ForwardResult {
+  route: Route;
+  requestId: string;
+  method: string | undefined;
+  /** The app's path without its query (queries may carry secrets). */
+  path: string | undefined;
+  status: number;
+  flags: readonly Flag[];
+  tries: number;
+  endpoint: string | undefined;
+  durationMs: number;
+}
+
+export interface ForwardEnv {
+  requestIdHeader: string;
+  done(forward: Forward, result: ForwardResult): void;
+}
+
+class TimeoutError extends Error {
+  override name = 'TimeoutError';
+}
+class AbandonedError extends Error {
+  override name = 'AbandonedError';
+}
+
+/** One try: the undici handler that streams the upstream's response into the app's response. */
+class Try implements Dispatcher.DispatchHandler {
+  controller: Dispatcher.DispatchController | undefined;
+  /** Set by the pool's client that takes the request. */
+  connection: ConnectionTrack | undefined;
+  started = false;
+  responseStarted = false;
+  discard = false;
+  detached = false;
+  timedOut = false;
+  reused = false;
+  released = false;
+  /** This try is a retry counted by the route's retry budget until it ends. */
+  budgeted = false;
+  timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly forward: Forward,
+    readonly endpoint: Endpoint,
+  ) {}
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    this.leavePending();
+    if (this.detached) {
+      controller.abort(new AbandonedError('try abandoned'));
+      return;
+    }
+    this.started = true;
+    this.reused = (this.connection?.served ?? 0) > 0;
+  }
+
+  /**
+   * The request left the pool's queue (it got a connection, or failed before). Until then it
+   * counts against `max_pending` even when abandoned, so the queue stays bounded.
+   */
+  leavePending(): void {
+    if (this.released) return;
+    this.released = true;
+    this.forward.route.cluster.breaker.pending--;
+  }
+
+  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
+    if (this.detached || statusCode < 200) return;
+    this.responseStarted = true;
+    this.forward.response(this, controller, statusCode, headers);
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.detached || this.discard) return;
+    this.forward.data(controller, chunk);
+  }
+
+  onResponseEnd(): void {
+    if (this.connection !== undefined) this.connection.served++;
+    if (this.detached) return;
+    this.forward.end(this);
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
+    this.leavePending();
+    if (this.detached) return;
+    this.forward.error(this, err);
+  }
+
+  /** Stops listening to this try and aborts it (now, or as soon as it reaches a connection). */
+  detach(reason: Error): void {
+    this.detached = true;
+    clearTimeout(this.timer);
+    this.controller?.abort(reason);
+  }
+}
+
+export class Forward {
+  readonly #startedAt = performance.now();
+  readonly #deadline: number;
+  #tries = 0;
+  /** Endpoints of earlier tries (only allocated once there is a retry). */
+  #tried: Set<Endpoint> | undefined;
+  #last: Endpoint | undefined;
+  #flags: Flag[] = [];
+  #current: Try | undefined;
+  #routeTimer: NodeJS.Timeout | undefined;
+  #retryTimer: NodeJS.Timeout | undefined;
+  #responded = false;
+  #finished = false;
+  /** A retry is reserved in the budget but its try has not started yet. */
+  #reserved = false;
+  #reusedResetRetried = false;
+  /** Backoff before the reserved retry. */
+  #pendingDelay = 0;
+  #status = 0;
+  #onDrain: (() => void) | undefined;
+
+  constructor(
+    private readonly env: ForwardEnv,
+    readonly route: Route,
+    private readonly req: IncomingMessage,
+    private readonly res: ServerResponse,
+    private readonly requestId: string,
+    /** Flat upstream headers; index 1 is the Host value, set per try. */
+    private readonly headers: string[],
+    private readonly path: string,
+    private readonly body: RequestBody | undefined,
+  ) {
+    this.#deadline = Date.now() + route.config.timeout_ms;
+  }
+
+  /** Starts the first try; the cluster's circuit breaker has already admitted the request. */
+  start(): void {
+    this.route.budget.active++;
+    this.res.on('close', () => {
+      if (!this.#finished) this.#downstreamClosed();
+    });
+    this.#routeTimer = setTimeout(() => this.#routeTimeout(), this.route.config.timeout_ms);
+    this.#nextTry();
+  }
+
+  #nextTry(): void {
+    this.#retryTimer = undefined;
+    if (this.#finished) return;
+    const cluster = this.route.cluster;
+    const endpoint = cluster.pick(this.#tried ?? (this.#last === undefined ? undefined : new Set([this.#last])), Date.now());
+    if (endpoint === undefined) {
+      this.#fail({ status: 503, code: 'OUTRIGGER_E_NO_HEALTHY_UPSTREAM', flags: [Flags.NoHealthyUpstream], retryAfter: 1 });
+      return;
+    }
+    this.#tries++;
+    if (this.#tries > 1) cluster.breaker.pending++;
+    if (this.#last !== undefined) {
+      if (this.#tried === undefined) this.#tried = new Set([this.#last]);
+      this.#tried.add(endpoint);
+    }
+    this.#last = endpoint;
+    this.headers[1] = this.route.config.host_rewrite ?? endpoint.host;
+    const t = new Try(this, endpoint);
+    t.budgeted = this.#reserved;
+    this.#reserved = false;
+    this.#current = t;
+    endpoint.active++;
+    const perTry = this.route.policy.perTryTimeoutMs;
+    if (perTry !== undefined) {
+      const remaining = this.#deadline - Date.now();
+      if (perTry < remaining) t.timer = setTimeout(() => this.#tryTimeout(t), perTry);
+    }
+    const opts: TrackedDispatchOptions = {
+      path: this.path,
+      method: this.req.method as Dispatcher.HttpMethod,
+      headers: this.headers,
+      body: this.body === undefined ? null : this.body.source(),
+      blocking: true,
+      reset: false,
+      // After the response headers, the route timeout bounds each wait for more body bytes.
+      bodyTimeout: this.route.config.timeout_ms,
+      track: t,
+    };
+    endpoint.pool.dispatch(opts, t);
+  }
+
+  #endTry(t: Try): void {
+    clearTimeout(t.timer);
+    t.endpoint.active--;
+    if (t.budgeted) {
+      t.budgeted = false;
+      this.route.budget.retrying--;
+    }
+    if (this.#current === t) this.#current = undefined;
+  }
+
+  response(t: Try, controller: Dispatcher.DispatchController, status: number, headers: IncomingHttpHeaders): void {
+    clearTimeout(t.timer);
+    const route = this.route;
+    route.cluster.record(t.endpoint, status >= 500 ? '5xx' : 'success', Date.now());
+    if (route.policy.retriesStatus(status)) {
+      const retryAfter = headers['retry-after'];
+      const failure: TryFailure = {
+        kind: 'status',
+        status,
+        retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter,
+      };
+      if (this.#retry(failure)) {
+        // Read and drop this response so its connection stays usable; the retry starts at its end.
+        t.discard = true;
+        return;
+      }
+    }
+    clearTimeout(this.#routeTimer);
+    this.#responded = true;
+    this.#status = status;
+    if (status >= 500) this.#flags.push(Flags.UpstreamError);
+    const out = downstreamResponseHeaders(headers, route.responseRewriter, route.config.via);
+    if (this.#flags.length > 0) out['x-outrigger-flags'] = this.#flags.join(',');
+    const res = this.res;
+    try {
+      res.writeHead(status, out);
+    } catch (err) {
+      // Headers Node refuses to send (invalid characters): a bad upstream response.
+      this.#responded = false;
+      t.detach(err as Error);
+      this.#endTry(t);
+      this.#fail({ status: 502, code: 'OUTRIGGER_E_UPSTREAM_RESET', flags: [Flags.Reset], detail: 'invalid upstream response headers' });
+      return;
+    }
+    this.#onDrain = () => controller.resume();
+  }
+
+  data(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (!this.res.write(chunk)) {
+      controller.pause();
+      this.res.once('drain', this.#onDrain as () => void);
+    }
+  }
+
+  end(t: Try): void {
+    this.#endTry(t);
+    if (t.discard) {
+      this.#scheduleRetry();
+      return;
+    }
+    this.res.end();
+    this.#finish();
+  }
+
+  error(t: Try, err: Error): void {
+    const connected = t.started;
+    const streaming = t.responseStarted && !t.discard;
+    this.#endTry(t);
+    if (this.#finished) return;
+    if (t.discard) {
+      // A response held back for a retry broke off: the retry is already reserved.
+      this.#scheduleRetry();
+      return;
+    }
+    if ((err as { code?: string }).code === 'UND_ERR_INVALID_ARG') {
+      // undici refused the request itself (e.g. a header it will not send): no upstream is at fault.
+      this.#fail({ status: 400, code: 'OUTRIGGER_E_BAD_REQUEST', flags: [], detail: err.message });
+      return;
+    }
+    if (streaming) {
+      // The app already has part of the response: the only honest signal left is a reset.
+      this.#flags.push(Flags.Reset);
+      this.res.destroy(err);
+      this.#finish();
+      return;
+    }
+    const failure: TryFailure = t.timedOut
+      ? { kind: 'timeout' }
+      : !connected
+        ? { kind: 'connect_failure' }
+        : { kind: 'reset', reusedConnection: t.reused && !t.responseStarted };
+    if (failure.kind !== 'timeout') this.route.cluster.record(t.endpoint, 'connect_failure', Date.now());
+    if (this.#retry(failure)) {
+      this.#scheduleRetry();
+      return;
+    }
+    switch (failure.kind) {
+      case 'timeout':
+        this.#fail({ status: 504, code: 'OUTRIGGER_E_UPSTREAM_TIMEOUT', flags: [Flags.Timeout] });
+        return;
+      case 'connect_failure':
+        this.#fail({
+          status: 502,
+          code: 'OUTRIGGER_E_UPSTREAM_CONNECT',
+          flags: [Flags.ConnectFailure],
+          detail: `connecting to the upstream failed: ${describe(err)}`,
+        });
+        return;
+      default:
+        this.#fail({ status: 502, code: 'OUTRIGGER_E_UPSTREAM_RESET', flags: [Flags.Reset] });
+    }
+  }
+
+  /** Decides on a retry after `failure`; true when one is reserved (then call #scheduleRetry). */
+  #retry(failure: TryFailure): boolean {
+    const route = this.route;
+    const decision = route.policy.decide(failure, {
+      method: this.req.method ?? 'GET',
+      tries: this.#tries,
+      bodyReplayable: this.body === undefined || this.body.replayable,
+      reusedResetRetried: this.#reusedResetRetried,
+      remainingMs: this.#deadline - Date.now(),
+      budgetAllows: route.budget.allows(),
+    });
+    if (!decision.retry) {
+      if (decision.reason !== 'not_retriable' && decision.reason !== 'method') this.#flags.push(Flags.RetryLimit);
+      return false;
+    }
+    if (decision.reusedReset) this.#reusedResetRetried = true;
+    if (decision.budgeted) {
+      this.#reserved = true;
+      route.budget.retrying++;
+    }
+    route.metrics.retries.inc();
+    this.#pendingDelay = decision.delayMs;
+    return true;
+  }
+
+  #scheduleRetry(): void {
+    if (this.#finished) return;
+    this.#retryTimer = setTimeout(() => this.#nextTry(), this.#pendingDelay);
+  }
+
+  #tryTimeout(t: Try): void {
+    if (t.detached || this.#current !== t) return;
+    t.timedOut = true;
+    t.detach(new TimeoutError('per-try timeout'));
+    this.error(t, new TimeoutError('per-try timeout'));
+  }
+
+  #routeTimeout(): void {
+    if (this.#finished || this.#responded) return;
+    const t = this.#current;
+    if (t !== undefined) {
+      t.detach(new TimeoutError('route timeout'));
+      this.#endTry(t);
+    }
+    this.#fail({ status: 504, code: 'OUTRIGGER_E_UPSTREAM_TIMEOUT', flags: [Flags.Timeout] });
+  }
+
+  /** The request body grew over the limit while streaming. */
+  bodyTooLarge(limit: number): void {
+    if (this.#finished) return;
+    const t = this.#current;
+    if (t !== undefined) {
+      t.detach(new AbandonedError('request body too large'));
+      this.#endTry(t);
+    }
+    this.#fail(
+      { status: 413, code: 'OUTRIGGER_E_BODY_TOO_LARGE', flags: [Flags.BodyTooLarge], detail: `request body exceeds ${limit} bytes` },
+      true,
+    );
+  }
+
+  #downstreamClosed(): void {
+    const t = this.#current;
+    if (t !== undefined) {
+      t.detach(new AbandonedError('client closed the connection'));
+      this.#endTry(t);
+    }
+    this.#flags.push(Flags.DownstreamClosed);
+    this.#finish();
+  }
+
+  #fail(error: ProxyError, close = false): void {
+    if (this.#finished) return;
+    clearTimeout(this.#routeTimer);
+    const flags = [...this.#flags.filter((f) => f !== Flags.UpstreamError), ...error.flags];
+    this.#flags = flags;
+    this.#status = this.res.headersSent ? this.#status : error.status;
+    // An unread request body cannot be skipped safely on a reused connection: close it then.
+    const unread = this.body !== undefined && !this.req.readableEnded;
+    sendProxyError(this.res, { ...error, flags }, this.requestId, this.env.requestIdHeader, close || unread);
+    this.#finish();
+  }
+
+  #finish(): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    clearTimeout(this.#routeTimer);
+    clearTimeout(this.#retryTimer);
+    if (this.#reserved) {
+      this.#reserved = false;
+      this.route.budget.retrying--;
+    }
+    this.route.budget.active--;
+    this.route.cluster.breaker.requests--;
+    if (this.#tries === 0) this.route.cluster.breaker.pending--;
+    const url = this.req.url;
+    const q = url === undefined ? -1 : url.indexOf('?');
+    this.env.done(this, {
+      route: this.route,
+      requestId: this.requestId,
+      method: this.req.method,
+      path: q === -1 ? url : url?.slice(0, q),
+      status: this.#status,
+      flags: this.#flags,
+      tries: this.#tries,
+      endpoint: this.#last?.url.host,
+      durationMs: performance.now() - this.#startedAt,
+    });
+  }
+}
+
+function describe(err: Error): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === undefined ? err.message : `${code}: ${err.message}`;
+}

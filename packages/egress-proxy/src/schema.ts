@@ -1,0 +1,280 @@
+/**
+ * The egress-proxy's config keys (the runtime adds `admin`, `log` and `shutdown`).
+ * Defaults follow Linkerd's frugal, safe choices: short connect timeouts, retries only for
+ * idempotent methods, a retry budget, TLS verified, nothing about the pod leaked upstream.
+ */
+import { type Static, Type } from '@sinclair/typebox';
+
+const headerNamePattern = "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$";
+const headerName = Type.String({ pattern: headerNamePattern, description: 'An HTTP header name.' });
+const headerValue = Type.String({ pattern: '^[^\\r\\n\\x00]*$', description: 'A header value (no line breaks).' });
+
+const HeaderOps = Type.Object(
+  {
+    set: Type.Record(Type.String({ pattern: headerNamePattern }), headerValue, {
+      additionalProperties: false,
+      default: {},
+      description: 'Headers to set, replacing any value already present (names are case-insensitive).',
+    }),
+    add: Type.Record(Type.String({ pattern: headerNamePattern }), headerValue, {
+      additionalProperties: false,
+      default: {},
+      description: 'Headers to add beside any value already present.',
+    }),
+    remove: Type.Array(headerName, { default: [], description: 'Headers to remove.' }),
+  },
+  { additionalProperties: false, default: {}, description: 'Header rewrites.' },
+);
+
+export const retryConditions = ['connect_failure', 'reset', 'timeout'] as const;
+
+const Retry = Type.Object(
+  {
+    attempts: Type.Integer({
+      minimum: 0,
+      maximum: 10,
+      default: 2,
+      description: 'Retries after the first try (0 turns retries off).',
+    }),
+    per_try_timeout_ms: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        description: 'Time one try may take until response headers arrive; the route timeout still bounds all tries.',
+      }),
+    ),
+    on: Type.Array(Type.String({ pattern: '^(connect_failure|reset|timeout|[1-5][0-9][0-9])$' }), {
+      default: ['connect_failure', 'reset', '503'],
+      description:
+        'What is retried: connect_failure, reset, timeout (per try; "504" covers it too) and upstream status codes such as "503".',
+    }),
+    methods: Type.Array(Type.String({ pattern: '^[A-Z]+$' }), {
+      default: ['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE'],
+      description: 'Methods that may be retried (RFC 9110 §9.2.2 idempotent methods by default).',
+    }),
+    backoff_base_ms: Type.Integer({ minimum: 0, default: 25, description: 'Base of the jittered exponential backoff.' }),
+    backoff_max_ms: Type.Integer({ minimum: 0, default: 250, description: 'Cap of the backoff between tries.' }),
+    max_retry_after_ms: Type.Integer({
+      minimum: 0,
+      default: 1000,
+      description: 'An upstream Retry-After up to this long is honoured; a longer one ends the retries.',
+    }),
+    budget_percent: Type.Number({
+      minimum: 0,
+      maximum: 100,
+      default: 20,
+      description: 'Retries in flight may be at most this share of the active requests of the route...',
+    }),
+    min_retry_concurrency: Type.Integer({
+      minimum: 0,
+      default: 3,
+      description: '...or this many, whichever is larger (the floor for quiet routes).',
+    }),
+    buffer_bytes: Type.Integer({
+      minimum: 0,
+      default: 65536,
+      description: 'Request bodies up to this size are kept while streaming so a try can be replayed; larger ones are not retried.',
+    }),
+  },
+  { additionalProperties: false, default: {}, description: 'Retry policy.' },
+);
+
+export const RouteSchema = Type.Object(
+  {
+    name: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$', description: 'Route name (metrics and logs).' }),
+    match: Type.Object(
+      {
+        path_prefix: Type.Optional(Type.String({ pattern: '^/', description: 'Path prefix, e.g. /payments/.' })),
+        host: Type.Optional(
+          Type.String({
+            minLength: 1,
+            description: 'Host header to match (port ignored); `*.example.com` matches sub-domains.',
+          }),
+        ),
+      },
+      { additionalProperties: false, description: 'At least one of path_prefix and host.' },
+    ),
+    cluster: Type.String({ description: 'Name of the cluster (key of `clusters`) requests go to.' }),
+    strip_prefix: Type.Boolean({ default: false, description: 'Remove match.path_prefix from the path.' }),
+    prefix_rewrite: Type.Optional(Type.String({ pattern: '^/', description: 'Replace match.path_prefix with this prefix.' })),
+    host_rewrite: Type.Optional(
+      Type.String({
+        pattern: '^[^\\s\\x00]+$',
+        description: "Host header sent upstream. Default: the endpoint's host (the DNS name for dns clusters).",
+      }),
+    ),
+    timeout_ms: Type.Integer({ minimum: 1, default: 15000, description: 'The whole request, all tries included.' }),
+    retry: Retry,
+    request_headers: HeaderOps,
+    response_headers: HeaderOps,
+    forwarded: Type.Union([Type.Literal('none'), Type.Literal('x-forwarded'), Type.Literal('forwarded'), Type.Literal('both')], {
+      default: 'none',
+      description:
+        'Which client-address headers are sent upstream: none (default, nothing about the pod leaks), x-forwarded (X-Forwarded-For/-Proto/-Host), forwarded (RFC 7239) or both.',
+    }),
+    via: Type.Boolean({ default: true, description: 'Add `Via: 1.1 outrigger` to requests and responses.' }),
+    credentials: Type.Optional(
+      Type.Object(
+        {
+          header: headerName,
+          file: Type.String({
+            minLength: 1,
+            description: 'File holding the secret (a mounted Secret); re-read when it changes.',
+          }),
+          format: Type.String({
+            default: '{value}',
+            pattern: '\\{value\\}',
+            description: 'Header value; {value} is replaced by the trimmed file content, e.g. "Bearer {value}".',
+          }),
+        },
+        {
+          additionalProperties: false,
+          description: "A header injected from a file; it replaces the app's own value.",
+        },
+      ),
+    ),
+    rate_limit: Type.Optional(
+      Type.Object(
+        {
+          requests_per_second: Type.Number({ exclusiveMinimum: 0, description: 'Token refill rate.' }),
+          burst: Type.Optional(Type.Integer({ minimum: 1, description: 'Bucket size (default: one second of tokens).' })),
+        },
+        { additionalProperties: false, description: 'Local token-bucket rate limit; over it → 429.' },
+      ),
+    ),
+    max_body_bytes: Type.Optional(Type.Integer({ minimum: 0, description: 'Request bodies larger than this get 413.' })),
+  },
+  { additionalProperties: false },
+);
+
+const TlsSchema = Type.Object(
+  {
+    ca_file: Type.Optional(Type.String({ description: 'PEM CA bundle to verify upstreams with (default: system CAs).' })),
+    cert_file: Type.Optional(Type.String({ description: 'PEM client certificate (mTLS); re-read on change.' })),
+    key_file: Type.Optional(Type.String({ description: 'PEM client key (mTLS); re-read on change.' })),
+    server_name: Type.Optional(Type.String({ description: 'SNI and the name verified (default: the endpoint host).' })),
+    min_version: Type.Union([Type.Literal('TLSv1.2'), Type.Literal('TLSv1.3')], {
+      default: 'TLSv1.2',
+      description: 'Lowest TLS version accepted.',
+    }),
+  },
+  { additionalProperties: false, description: 'TLS origination for https endpoints (always verified).' },
+);
+
+export const ClusterSchema = Type.Object(
+  {
+    endpoints: Type.Optional(
+      Type.Array(Type.String({ format: 'http-url' }), {
+        minItems: 1,
+        description: 'Static endpoints: http(s)://host:port.',
+      }),
+    ),
+    dns: Type.Optional(
+      Type.Object(
+        {
+          name: Type.String({ format: 'host-port', description: 'host:port resolved to every address.' }),
+          scheme: Type.Union([Type.Literal('http'), Type.Literal('https')], { default: 'http' }),
+          refresh_ms: Type.Integer({ minimum: 100, default: 5000, description: 'Re-resolution interval.' }),
+        },
+        { additionalProperties: false, description: 'DNS-discovered endpoints (like a headless Service).' },
+      ),
+    ),
+    lb: Type.Union([Type.Literal('round_robin'), Type.Literal('least_request'), Type.Literal('random')], {
+      default: 'least_request',
+      description: 'Load balancer.',
+    }),
+    tls: Type.Optional(TlsSchema),
+    connect_timeout_ms: Type.Integer({ minimum: 1, default: 2000, description: 'TCP + TLS connect timeout.' }),
+    idle_timeout_ms: Type.Integer({
+      minimum: 1,
+      default: 4000,
+      description: "Keep-alive idle time of pooled connections; kept below an upstream's `Keep-Alive: timeout` when it sends one.",
+    }),
+    health_check: Type.Optional(
+      Type.Object(
+        {
+          path: Type.String({ pattern: '^/', description: 'Path probed with GET; 2xx is healthy.' }),
+          interval_ms: Type.Integer({ minimum: 50, default: 5000 }),
+          timeout_ms: Type.Integer({ minimum: 1, default: 1000 }),
+          unhealthy_threshold: Type.Integer({ minimum: 1, default: 3 }),
+          healthy_threshold: Type.Integer({ minimum: 1, default: 2 }),
+        },
+        { additionalProperties: false, description: 'Active HTTP health checks.' },
+      ),
+    ),
+    outlier_detection: Type.Object(
+      {
+        consecutive_5xx: Type.Integer({ minimum: 1, default: 5, description: '5xx answers in a row that eject.' }),
+        consecutive_connect_failures: Type.Integer({
+          minimum: 1,
+          default: 2,
+          description: 'Connect failures or resets in a row that eject.',
+        }),
+        base_ejection_ms: Type.Integer({
+          minimum: 1,
+          default: 30000,
+          description: 'First ejection time; each further ejection adds this much again.',
+        }),
+        max_ejection_ms: Type.Integer({ minimum: 1, default: 300000 }),
+        max_ejection_percent: Type.Integer({
+          minimum: 0,
+          maximum: 100,
+          default: 50,
+          description: 'At most this share of endpoints is ejected (at least one endpoint always stays).',
+        }),
+      },
+      { additionalProperties: false, default: {}, description: 'Passive outlier ejection.' },
+    ),
+    circuit_breaker: Type.Object(
+      {
+        max_connections: Type.Integer({ minimum: 1, default: 1024, description: 'Connections per endpoint.' }),
+        max_pending: Type.Integer({
+          minimum: 0,
+          default: 1024,
+          description: 'Requests waiting for a connection in the cluster; beyond it → 503 at once.',
+        }),
+        max_requests: Type.Integer({ minimum: 1, default: 1024, description: 'Requests in flight in the cluster.' }),
+      },
+      { additionalProperties: false, default: {}, description: 'Circuit breakers (overflow → 503, flag UO).' },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const ListenerSchema = Type.Object(
+  {
+    max_header_bytes: Type.Integer({ minimum: 1024, default: 16384, description: 'Request header limit (→ 431).' }),
+    max_body_bytes: Type.Optional(Type.Integer({ minimum: 0, description: 'Request body limit (→ 413).' })),
+    headers_timeout_ms: Type.Integer({
+      minimum: 1,
+      default: 10000,
+      description: 'Time a client may take to send the request headers.',
+    }),
+    keep_alive_timeout_ms: Type.Integer({ minimum: 1, default: 60000, description: 'Idle time of app connections.' }),
+    request_id_header: Type.String({ default: 'x-request-id', description: 'Request id header, passed on or generated.' }),
+    access_log: Type.Boolean({ default: true, description: 'One JSON log line per request.' }),
+  },
+  { additionalProperties: false, default: {}, description: 'The data listener.' },
+);
+
+export const schema = Type.Object(
+  {
+    listen: Type.String({
+      format: 'host-port',
+      default: '127.0.0.1:4140',
+      description: 'Where the app sends its calls (host:port).',
+    }),
+    listener: ListenerSchema,
+    routes: Type.Array(RouteSchema, { minItems: 1, description: 'Routes, first match wins.' }),
+    clusters: Type.Record(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$' }), ClusterSchema, {
+      description: 'Upstream clusters by name.',
+    }),
+  },
+  { additionalProperties: false },
+);
+
+export type ProxyConfig = Static<typeof schema>;
+export type RouteConfig = Static<typeof RouteSchema>;
+export type ClusterConfig = Static<typeof ClusterSchema>;
+export type ListenerConfig = Static<typeof ListenerSchema>;
+export type HeaderOpsConfig = RouteConfig['request_headers'];
+export type RetryConfig = RouteConfig['retry'];

@@ -1,0 +1,139 @@
+import t from 'tap';
+import {
+  acceptableRequestId,
+  connectionTokens,
+  downstreamResponseHeaders,
+  framingProblem,
+  upstreamRequestHeaders,
+} from '../../src/listener/hygiene.js';
+import { HeaderRewriter } from '../../src/route/rewrite.js';
+
+const none = new HeaderRewriter(undefined);
+const base = {
+  host: 'pay.example.com',
+  requestIdHeader: 'x-request-id',
+  requestId: 'rid-1',
+  via: true,
+  forwarded: 'none' as const,
+  clientAddress: '10.0.0.7',
+  originalHost: 'localhost:4140',
+  rewriter: none,
+  credential: undefined,
+};
+
+function pairs(flat: string[]): [string, string][] {
+  const out: [string, string][] = [];
+  for (let i = 0; i < flat.length; i += 2) out.push([flat[i]!.toLowerCase(), flat[i + 1]!]);
+  return out;
+}
+
+t.test('framing: CL+TE and differing Content-Length are refused', async (t) => {
+  t.equal(framingProblem(['Content-Length', '5', 'Transfer-Encoding', 'chunked']), 'both Content-Length and Transfer-Encoding');
+  t.equal(framingProblem(['Content-Length', '5', 'content-length', '6']), 'differing Content-Length values');
+  t.equal(framingProblem(['Content-Length', '5, 6']), 'differing Content-Length values');
+  t.equal(framingProblem(['Content-Length', '-1']), 'invalid Content-Length');
+  t.equal(framingProblem(['Content-Length', '5', 'Content-Length', '5']), undefined, 'identical duplicates are one value');
+  t.equal(framingProblem(['Host', 'x']), undefined);
+});
+
+t.test('hop-by-hop headers and those named in Connection are removed; Via added; trace context kept', async (t) => {
+  const raw = [
+    'Host',
+    'localhost:4140',
+    'Connection',
+    'keep-alive, X-Foo',
+    'X-Foo',
+    'secret-hop',
+    'Keep-Alive',
+    'timeout=5',
+    'TE',
+    'trailers',
+    'Proxy-Authorization',
+    'Basic Zm9v',
+    'Transfer-Encoding',
+    'chunked',
+    'Upgrade',
+    'websocket',
+    'Expect',
+    '100-continue',
+    'traceparent',
+    '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+    'tracestate',
+    'a=b',
+    'Via',
+    '1.0 app',
+    'X-Forwarded-For',
+    '1.2.3.4',
+    'Accept',
+    'application/json',
+  ];
+  const out = pairs(upstreamRequestHeaders(raw, base));
+  const names = out.map(([n]) => n);
+  for (const hop of ['connection', 'x-foo', 'keep-alive', 'te', 'proxy-authorization', 'transfer-encoding', 'upgrade', 'expect']) {
+    t.notOk(names.includes(hop), `${hop} removed`);
+  }
+  t.same(
+    out.filter(([n]) => n === 'host'),
+    [['host', 'pay.example.com']],
+    'one Host: the upstream one',
+  );
+  t.ok(out.some(([n, v]) => n === 'traceparent' && v.startsWith('00-4bf9')));
+  t.ok(out.some(([n, v]) => n === 'tracestate' && v === 'a=b'));
+  t.ok(out.some(([n, v]) => n === 'via' && v === '1.0 app, 1.1 outrigger'));
+  t.notOk(names.includes('x-forwarded-for'), 'forwarded: none drops the app-side chain too');
+  t.ok(out.some(([n, v]) => n === 'x-request-id' && v === 'rid-1'));
+  t.ok(out.some(([n]) => n === 'accept'));
+});
+
+t.test('X-Forwarded-* and Forwarded per route', async (t) => {
+  const raw = ['X-Forwarded-For', '1.2.3.4'];
+  const xf = pairs(upstreamRequestHeaders(raw, { ...base, forwarded: 'x-forwarded' }));
+  t.ok(xf.some(([n, v]) => n === 'x-forwarded-for' && v === '1.2.3.4, 10.0.0.7'));
+  t.ok(xf.some(([n, v]) => n === 'x-forwarded-host' && v === 'localhost:4140'));
+  t.ok(xf.some(([n, v]) => n === 'x-forwarded-proto' && v === 'http'));
+  const fw = pairs(upstreamRequestHeaders([], { ...base, forwarded: 'forwarded', clientAddress: '::1' }));
+  t.same(
+    fw.find(([n]) => n === 'forwarded'),
+    ['forwarded', 'for="[::1]";proto=http;host="localhost:4140"'],
+  );
+});
+
+t.test('credentials replace the app value; header rewrites apply', async (t) => {
+  const rewriter = new HeaderRewriter({ set: { 'x-team': 'checkout' }, add: {}, remove: ['x-debug'] });
+  const raw = ['Authorization', 'Bearer app', 'X-Debug', '1', 'X-Team', 'app'];
+  const out = pairs(upstreamRequestHeaders(raw, { ...base, rewriter, credential: { name: 'authorization', value: 'Bearer file' } }));
+  t.same(
+    out.filter(([n]) => n === 'authorization'),
+    [['authorization', 'Bearer file']],
+  );
+  t.same(
+    out.filter(([n]) => n === 'x-team'),
+    [['x-team', 'checkout']],
+  );
+  t.notOk(out.some(([n]) => n === 'x-debug'));
+});
+
+t.test('response headers: hop-by-hop out, Via in, rewrites', async (t) => {
+  const out = downstreamResponseHeaders(
+    {
+      connection: 'x-hop',
+      'x-hop': '1',
+      'keep-alive': 'timeout=5',
+      'transfer-encoding': 'chunked',
+      'set-cookie': ['a=1', 'b=2'],
+      server: 'up',
+    },
+    new HeaderRewriter({ set: {}, add: { 'x-added': 'y' }, remove: ['server'] }),
+    true,
+  );
+  t.same(out, { 'set-cookie': ['a=1', 'b=2'], via: '1.1 outrigger', 'x-added': 'y' });
+});
+
+t.test('connection tokens and request ids', async (t) => {
+  t.same([...(connectionTokens(['close, X-A', 'x-b']) ?? [])], ['x-a', 'x-b']);
+  t.equal(connectionTokens(['keep-alive']), undefined);
+  t.equal(acceptableRequestId('abc-123'), 'abc-123');
+  t.equal(acceptableRequestId('has space'), undefined);
+  t.equal(acceptableRequestId('x'.repeat(201)), undefined);
+  t.equal(acceptableRequestId(['a', 'b']), undefined);
+});
