@@ -115,7 +115,9 @@ export async function cli<S extends TObject>(definition: SidecarDefinition<S>, a
     return exitCodes.config;
   }
   if (!result.ok && args.command !== 'run') {
-    io.stderr.write(`${formatIssues(result.issues)}\n${configPath}: ${result.issues.length} problem${result.issues.length === 1 ? '' : 's'} [${result.code}]\n`);
+    io.stderr.write(
+      `${formatIssues(result.issues)}\n${configPath}: ${result.issues.length} problem${result.issues.length === 1 ? '' : 's'} [${result.code}]\n`,
+    );
     return exitCodes.config;
   }
   if (!result.ok) {
