@@ -12,6 +12,7 @@ import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { nodeFlags } from './node-flags.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const serve = process.argv.includes('--serve');
@@ -58,7 +59,7 @@ function start(name, args, env) {
 
 function sidecar(name, env) {
   const bin = join(root, 'packages', name, 'dist/bundle', `${name}.mjs`);
-  return start(name, [bin, 'run', '-c', join(root, 'examples/demo', `${name}.yaml`)], env);
+  return start(name, [...nodeFlags(name), bin, 'run', '-c', join(root, 'examples/demo', `${name}.yaml`)], env);
 }
 
 const dir = await mkdtemp(join(tmpdir(), 'outrigger-demo-'));

@@ -72,7 +72,9 @@ try {
     versions: [{ version: '2024-06-01', changes: [change(['GET /invoices10', 'GET /invoices1000'])] }, { version: '2023-01-01' }],
   };
   writeFileSync(join(dir, 'c.json'), JSON.stringify(config));
-  const adapterLog = start([join(pkg, 'dist/src/main.js'), 'run', '-c', join(dir, 'c.json')], { LOG_LEVEL: 'info' });
+  const adapterLog = start([process.env.BIN ?? join(pkg, 'dist/bundle/api-adapter.mjs'), 'run', '-c', join(dir, 'c.json')], {
+    LOG_LEVEL: 'info',
+  });
   const adapter = await adapterLog;
   const fastify = await start([join(here, 'fastify-proxy.mjs')], { UPSTREAM: `http://${upstream}` });
 

@@ -6,7 +6,7 @@
 // latency each proxy adds at a fixed 1,000 req/s.
 //
 // Usage: node bench/egress-proxy/run.mjs            (BENCH_DURATION_S=5, BENCH_CONNECTIONS=50)
-// Needs: nginx, haproxy, wrk on PATH; `npx tsc -b packages/egress-proxy` done.
+// Needs: nginx, haproxy, wrk on PATH; `npm run build` done (it measures the bundle that ships).
 import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -167,7 +167,7 @@ fastify.listen({ port: ${port}, host: '127.0.0.1' });`,
       );
       // The second variant shows the memory/CPU trade of a smaller young generation.
       const flags = name === 'outrigger' ? [] : ['--max-semi-space-size=1'];
-      const child = start(process.execPath, [...flags, join(pkgDir, 'dist/src/main.js'), 'run', '-c', cfg]);
+      const child = start(process.execPath, [...flags, process.env.BIN ?? join(pkgDir, 'dist/bundle/egress-proxy.mjs'), 'run', '-c', cfg]);
       await waitPort(port);
       return { port, pid: child.pid };
     }

@@ -8,10 +8,12 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { nodeFlags } from '../../scripts/node-flags.mjs';
 import { fileLineCounter, freePort, httpCounter, makeBacklog, measure, startRsyslog, tcpCounter, waitUntil } from './common.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const bin = join(here, '../../packages/log-forwarder/dist/src/main.js');
+// What ships: the one-file bundle (BIN=… to measure another build).
+const bin = process.env.BIN ?? join(here, '../../packages/log-forwarder/dist/bundle/log-forwarder.mjs');
 const LINES = Number(process.env.LINES ?? 2_000_000);
 const RUNS = Number(process.env.RUNS ?? 1);
 const CASES = (process.env.CASES ?? 'socket,naive,rsyslog,http,http-gzip,syslog').split(',');
@@ -38,9 +40,13 @@ function forwarder(name, sink) {
     }),
   );
   return () =>
-    spawn(process.execPath, [...(process.env.NODE_ARGS ? process.env.NODE_ARGS.split(' ') : []), bin, 'run', '-c', config], {
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
+    spawn(
+      process.execPath,
+      [...nodeFlags('log-forwarder'), ...(process.env.NODE_ARGS ? process.env.NODE_ARGS.split(' ') : []), bin, 'run', '-c', config],
+      {
+        stdio: ['ignore', 'ignore', 'inherit'],
+      },
+    );
 }
 
 const results = [];

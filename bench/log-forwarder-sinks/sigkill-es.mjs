@@ -8,10 +8,12 @@ import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { nodeFlags } from '../../scripts/node-flags.mjs';
 import { waitUntil } from './common.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const bin = join(here, '../../packages/log-forwarder/dist/src/main.js');
+// What ships: the one-file bundle (BIN=… to measure another build).
+const bin = process.env.BIN ?? join(here, '../../packages/log-forwarder/dist/bundle/log-forwarder.mjs');
 const { ElasticsearchTestServer } = await import(join(here, '../../packages/log-forwarder/dist/test/servers/elasticsearch.js'));
 const LINES = Number(process.env.LINES ?? 1_000_000);
 const KILLS = Number(process.env.KILLS ?? 20);
@@ -49,7 +51,9 @@ for (let round = 0; round <= KILLS; round++) {
   for (let i = written; i < written + count; i++) text += `app-${String(i).padStart(8, '0')} ${'x'.repeat(200)}\n`;
   appendFileSync(join(work, 'logs', 'app.log'), text);
   written += count;
-  const child = spawn(process.execPath, [bin, 'run', '-c', config], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, [...nodeFlags('log-forwarder'), bin, 'run', '-c', config], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   const before = es.docs('logs-app').size;
   if (round < KILLS) {
     await waitUntil(() => es.docs('logs-app').size > before, 60_000, 2);

@@ -11,10 +11,12 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { nodeFlags } from '../../scripts/node-flags.mjs';
 import { fileLineCounter, freePort, makeBacklog, procStats, startRsyslog, waitUntil } from '../log-forwarder-sinks/common.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const bin = join(here, '../../packages/log-forwarder/dist/src/main.js');
+// What ships: the one-file bundle (BIN=… to measure another build).
+const bin = process.env.BIN ?? join(here, '../../packages/log-forwarder/dist/bundle/log-forwarder.mjs');
 const LINES = Number(process.env.LINES ?? 2_000_000);
 const RUNS = Number(process.env.RUNS ?? 3);
 const CASES = (process.env.CASES ?? 'blackhole,file,rsyslog,naive').split(',');
@@ -91,7 +93,7 @@ async function forwarder(name, sink) {
   return {
     start: () => {
       void poll();
-      return spawn(process.execPath, [bin, 'run', '-c', config], { stdio: ['ignore', 'ignore', 'inherit'] });
+      return spawn(process.execPath, [...nodeFlags('log-forwarder'), bin, 'run', '-c', config], { stdio: ['ignore', 'ignore', 'inherit'] });
     },
     count: () => acked.n,
     done: () => {
