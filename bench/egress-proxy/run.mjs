@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { nodeFlags } from '../../scripts/node-flags.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const pkgDir = join(here, '../../packages/egress-proxy');
@@ -152,7 +153,8 @@ fastify.listen({ port: ${port}, host: '127.0.0.1' });`,
       return { port, pid: child.pid };
     }
     case 'outrigger':
-    case 'outrigger semi-space 1 MB': {
+    case 'outrigger semi-space 1 MB':
+    case 'outrigger semi-space 4 MB': {
       const cfg = join(dir, 'egress.yaml');
       writeFileSync(
         cfg,
@@ -165,8 +167,10 @@ fastify.listen({ port: ${port}, host: '127.0.0.1' });`,
           clusters: { up: { endpoints: [upstreamUrl] } },
         }),
       );
-      // The second variant shows the memory/CPU trade of a smaller young generation.
-      const flags = name === 'outrigger' ? [] : ['--max-semi-space-size=1'];
+      // 'outrigger' runs with the sidecar's own Node flags (package.json outrigger.nodeFlags);
+      // the variants show the memory/CPU trade of a smaller young generation.
+      const semi = /semi-space (\d+) MB/.exec(name);
+      const flags = semi ? [`--max-semi-space-size=${semi[1]}`] : nodeFlags('egress-proxy');
       const child = start(process.execPath, [...flags, process.env.BIN ?? join(pkgDir, 'dist/bundle/egress-proxy.mjs'), 'run', '-c', cfg]);
       await waitPort(port);
       return { port, pid: child.pid };
@@ -240,7 +244,18 @@ async function fixedRate(port, seconds) {
   return { p50: q(0.5), p99: q(0.99), failures };
 }
 
-const peers = ['direct', 'nginx', 'haproxy', 'node-http-proxy', '@fastify/http-proxy', 'outrigger', 'outrigger semi-space 1 MB'];
+const allPeers = [
+  'direct',
+  'nginx',
+  'haproxy',
+  'node-http-proxy',
+  '@fastify/http-proxy',
+  'outrigger',
+  'outrigger semi-space 1 MB',
+  'outrigger semi-space 4 MB',
+];
+// PEERS=direct,outrigger to run some of them.
+const peers = process.env.PEERS ? process.env.PEERS.split(',') : allPeers;
 const results = [];
 for (const name of peers) {
   const peer = await startPeer(name);
@@ -286,6 +301,6 @@ for (const r of results.filter((r) => r.rps !== undefined)) {
 const direct = results.find((r) => r.fixed_rate && r.peer === 'direct');
 console.log(`\n| at ${RATE} req/s (100 B) | p50 ms | p99 ms | added p99 ms |\n| --- | --- | --- | --- |`);
 for (const r of results.filter((r) => r.fixed_rate)) {
-  console.log(`| ${r.peer} | ${f(r.p50, 2)} | ${f(r.p99, 2)} | ${f(r.p99 - direct.p99, 2)} |`);
+  console.log(`| ${r.peer} | ${f(r.p50, 2)} | ${f(r.p99, 2)} | ${f(direct ? r.p99 - direct.p99 : undefined, 2)} |`);
 }
 process.exit(0);
