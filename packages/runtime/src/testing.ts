@@ -3,6 +3,7 @@
  * Not used by production code.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -76,10 +77,14 @@ export interface SpawnedSidecar {
   exited: Promise<Exit>;
 }
 
-// A test process that dies (a failed assertion, tap's timeout) must not leave sidecars running.
-const live = new Set<ChildProcess>();
+// A test process that dies (a failed assertion, tap's timeout) must not leave sidecars running
+// or their temp dirs behind.
+const live = new Map<ChildProcess, string | undefined>();
 process.once('exit', () => {
-  for (const child of live) child.kill('SIGKILL');
+  for (const [child, dir] of live) {
+    child.kill('SIGKILL');
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 export async function spawnSidecar(options: SpawnOptions): Promise<SpawnedSidecar> {
@@ -124,7 +129,7 @@ export async function spawnSidecar(options: SpawnOptions): Promise<SpawnedSideca
     text += chunk;
     notify();
   });
-  live.add(child);
+  live.set(child, tempDir);
   const exited = new Promise<Exit>((resolve) => {
     child.on('exit', (code, signal) => {
       live.delete(child);
