@@ -172,7 +172,10 @@ export const ClusterSchema = Type.Object(
       Type.Object(
         {
           name: Type.String({ format: 'host-port', description: 'host:port resolved to every address.' }),
-          scheme: Type.Union([Type.Literal('http'), Type.Literal('https')], { default: 'http' }),
+          scheme: Type.Union([Type.Literal('http'), Type.Literal('https')], {
+            default: 'http',
+            description: 'Scheme of the endpoints made from the addresses (https: TLS origination).',
+          }),
           refresh_ms: Type.Integer({ minimum: 100, default: 5000, description: 'Re-resolution interval.' }),
         },
         { additionalProperties: false, description: 'DNS-discovered endpoints (like a headless Service).' },
@@ -193,10 +196,18 @@ export const ClusterSchema = Type.Object(
       Type.Object(
         {
           path: Type.String({ pattern: '^/', description: 'Path probed with GET; 2xx is healthy.' }),
-          interval_ms: Type.Integer({ minimum: 50, default: 5000 }),
-          timeout_ms: Type.Integer({ minimum: 1, default: 1000 }),
-          unhealthy_threshold: Type.Integer({ minimum: 1, default: 3 }),
-          healthy_threshold: Type.Integer({ minimum: 1, default: 2 }),
+          interval_ms: Type.Integer({ minimum: 50, default: 5000, description: 'Time between probes of an endpoint.' }),
+          timeout_ms: Type.Integer({ minimum: 1, default: 1000, description: 'A probe without an answer within this fails.' }),
+          unhealthy_threshold: Type.Integer({
+            minimum: 1,
+            default: 3,
+            description: 'Failed probes in a row that mark an endpoint unhealthy.',
+          }),
+          healthy_threshold: Type.Integer({
+            minimum: 1,
+            default: 2,
+            description: 'Passed probes in a row that mark an unhealthy endpoint healthy again.',
+          }),
         },
         { additionalProperties: false, description: 'Active HTTP health checks.' },
       ),
@@ -214,7 +225,11 @@ export const ClusterSchema = Type.Object(
           default: 30000,
           description: 'First ejection time; each further ejection adds this much again.',
         }),
-        max_ejection_ms: Type.Integer({ minimum: 1, default: 300000 }),
+        max_ejection_ms: Type.Integer({
+          minimum: 1,
+          default: 300000,
+          description: 'Longest ejection, however often an endpoint was ejected.',
+        }),
         max_ejection_percent: Type.Integer({
           minimum: 0,
           maximum: 100,
@@ -230,7 +245,8 @@ export const ClusterSchema = Type.Object(
         max_pending: Type.Integer({
           minimum: 0,
           default: 1024,
-          description: 'Requests waiting for a connection in the cluster; beyond it → 503 at once.',
+          description:
+            'Requests waiting for a connection in the cluster (besides those on a connection); one more → 503 at once. With max_connections: 1 and max_pending: 50, 1 request runs, 50 wait and the 52nd is refused.',
         }),
         max_requests: Type.Integer({ minimum: 1, default: 1024, description: 'Requests in flight in the cluster.' }),
       },

@@ -5,6 +5,7 @@
  * reset retry.
  */
 import type { Socket } from 'node:net';
+import { parsePrometheusText, waitFor } from '@outrigger/runtime/testing';
 import t from 'tap';
 import { startNginx } from '../fixtures/nginx.js';
 import { client, get, startProxy } from '../fixtures/proxy.js';
@@ -46,6 +47,17 @@ const reuseReset = await startServer(t, (req, res) => {
 });
 const nginx = await startNginx(t, { http: 'keepalive_timeout 1s;' });
 const hinted = await startServer(t, (_req, res) => res.end('ok'), { keepAliveTimeout: 1000 });
+// Announces `Keep-Alive: timeout=3` but never closes an idle connection itself (timeout 0 = off),
+// so only the proxy can end it: at 3 s minus its margin if it honours the hint, else after its own
+// 60 s idle timeout.
+const announcer = await startServer(
+  t,
+  (_req, res) => {
+    res.setHeader('keep-alive', 'timeout=3');
+    res.end('announced');
+  },
+  { keepAliveTimeout: 0 },
+);
 
 const proxy = await startProxy(t, {
   listener: { access_log: false },
@@ -69,6 +81,7 @@ const proxy = await startProxy(t, {
     { name: 'reuse', match: { path_prefix: '/reuse/' }, cluster: 'reuse', retry: { attempts: 0 } },
     { name: 'nginx', match: { path_prefix: '/nginx/' }, cluster: 'nginx', strip_prefix: true },
     { name: 'hinted', match: { path_prefix: '/hinted/' }, cluster: 'hinted' },
+    { name: 'announced', match: { path_prefix: '/announced/' }, cluster: 'announced' },
   ],
   clusters: {
     failing: { endpoints: [failing.url], outlier_detection: { max_ejection_percent: 0 } },
@@ -80,6 +93,7 @@ const proxy = await startProxy(t, {
     // The proxy's own idle timeout is longer than nginx's 1 s: the race must be survived.
     nginx: { endpoints: [nginx.url], idle_timeout_ms: 4000 },
     hinted: { endpoints: [hinted.url], idle_timeout_ms: 4000 },
+    announced: { endpoints: [announcer.url], idle_timeout_ms: 60_000 },
   },
 });
 const agent = client(t);
@@ -159,8 +173,10 @@ t.test('4: an upstream failing 100 % under load stays within the retry budget', 
 });
 
 t.test('6: per-try 1 s, 2 retries, route timeout 2.5 s, silent upstream → 504 at ~2.5 s', async (t) => {
+  // If the route timeout did not cut the third try the request would hang: give up after 10 s.
+  const impatient = client(t, { headersTimeout: 10_000 });
   const started = Date.now();
-  const res = await get(agent, `${proxy.url}/silent/x`);
+  const res = await get(impatient, `${proxy.url}/silent/x`);
   const elapsed = Date.now() - started;
   t.equal(res.status, 504);
   t.equal(res.headers['x-outrigger-flags'], 'UT');
@@ -180,4 +196,27 @@ t.test('3: upstream keep-alive timeout 1 s, a request every ~1 s → zero errors
     if (b.status !== 200) errors.push(`node: ${b.status} ${b.body}`);
   }
   t.same(errors, []);
+  // The Node upstream announces `Keep-Alive: timeout=1`: the proxy must let its connections go
+  // before then rather than lose the race and lean on the reused-connection retry.
+  const metrics = parsePrometheusText(await (await fetch(`${proxy.sidecar.adminUrl}/metrics`)).text());
+  const family = metrics.get('outrigger_egress_proxy_retries_total');
+  t.ok(
+    family?.samples.some((s) => s.labels.route === 'failing' && s.value > 0),
+    'retries are counted (by the tests above)',
+  );
+  const retries = family?.samples.find((s) => s.labels.route === 'hinted')?.value ?? 0; // a label appears on its first retry
+  t.equal(retries, 0, 'no retry was needed on the route whose upstream announced its idle timeout');
+});
+
+t.test("an upstream's `Keep-Alive: timeout` is honoured: the proxy closes the idle connection first", async (t) => {
+  const res = await get(agent, `${proxy.url}/announced/x`);
+  t.equal(res.body, 'announced');
+  const socket = announcer.requests.at(-1)?.socket;
+  if (socket === undefined) throw new Error('the request did not reach the upstream');
+  // Hop-by-hop: the app sees its own listener's Keep-Alive (timeout=60), never the upstream's.
+  t.not(res.headers['keep-alive'], 'timeout=3', "the upstream's Keep-Alive is not passed on");
+  // Honoured: closed about 2 s after the response (3 s minus the margin). Ignored: only after the
+  // 60 s idle_timeout_ms, so the deadline below separates the two without measuring time.
+  await waitFor(() => socket.destroyed, { timeoutMs: 10_000, what: 'the proxy to close the idle upstream connection' });
+  t.pass('closed by the proxy before the upstream would have');
 });
