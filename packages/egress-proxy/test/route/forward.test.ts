@@ -22,7 +22,9 @@ const failing2 = await startServer(t, (_req, res) => {
 const resetter = await startServer(t, (req, res) => {
   void readBody(req).then(() => res.socket?.destroy());
 });
+const silentArrivals: number[] = [];
 const silent = await startServer(t, () => {
+  silentArrivals.push(Date.now());
   // never answers
 });
 let flaky = 0;
@@ -184,6 +186,10 @@ t.test('6: per-try 1 s, 2 retries, route timeout 2.5 s, silent upstream → 504 
   // The route timeout fires at 2.5 s; the upper bound leaves room for a busy machine.
   t.ok(elapsed >= 2400 && elapsed < 4000, `504 after ${elapsed} ms`);
   t.equal(silent.requests.length, 3, 'three tries: 0 s, ~1 s, ~2 s');
+  // The third try starts at ~2 s and has a 1 s per-try timeout: only the route timeout (2.5 s)
+  // ends it after ~0.5 s. Relative to its own start, so a busy machine shifts both alike.
+  const third = silentArrivals.at(-1) ?? 0;
+  t.ok(started + elapsed - third < 900, `the route timeout cut the third try after ${started + elapsed - third} ms`);
 });
 
 t.test('3: upstream keep-alive timeout 1 s, a request every ~1 s → zero errors', async (t) => {
