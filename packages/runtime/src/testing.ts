@@ -80,12 +80,21 @@ export interface SpawnedSidecar {
 // A test process that dies (a failed assertion, tap's timeout) must not leave sidecars running
 // or their temp dirs behind.
 const live = new Map<ChildProcess, string | undefined>();
-process.once('exit', () => {
+function reapAll(): void {
   for (const [child, dir] of live) {
     child.kill('SIGKILL');
     if (dir) rmSync(dir, { recursive: true, force: true });
   }
-});
+  live.clear();
+}
+process.once('exit', reapAll);
+// tap ends a test file that overruns its timeout with SIGTERM, which skips 'exit' handlers.
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.once(signal, () => {
+    reapAll();
+    process.kill(process.pid, signal);
+  });
+}
 
 export async function spawnSidecar(options: SpawnOptions): Promise<SpawnedSidecar> {
   let configPath: string;
