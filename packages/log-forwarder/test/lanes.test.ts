@@ -138,8 +138,10 @@ t.test('a rotated file stays open until the lagging sink has read and acknowledg
   await writeFile(log, numbered('two', 1, 3000));
   await waitFor(() => (ok?.events.length ?? 0) >= 6001, { what: 'both files delivered to ok (last line of the rotated one too)' });
   // Far past rotate_wait_ms: still open, the lagging sink needs its bytes.
-  await new Promise((r) => setTimeout(r, 300));
   const tailers = () => [...(fwd.pipeline.sources.get('app')?.tailers.values() ?? [])];
+  await waitFor(() => tailers().some((x) => x.rotated && Date.now() - x.lastGrowth >= 3 * fast.rotate_wait_ms), {
+    what: 'the rotated file quiet for 3 × rotate_wait_ms',
+  });
   t.equal(tailers().length, 2, 'the rotated file is still open for the lagging sink');
   t.ok(tailers().some((x) => x.rotated));
   lag?.unblock();
@@ -214,13 +216,14 @@ t.test('per-lane parsing and multiline: each sink gets the same events; drops an
   await waitFor(() => (a?.events.length ?? 0) >= 303, { what: 'a got its events' });
   b?.unblock();
   await waitFor(() => (b?.events.length ?? 0) >= 303, { what: 'b got its events' });
-  await new Promise((r) => setTimeout(r, 100));
+  // Drained: anything still on its way (an extra event would be a bug) has arrived.
+  await fwd.shutdown();
   t.equal(a?.events.length, 303);
+  t.equal(b?.events.length, 303);
   t.same(b?.messages(), a?.messages(), 'the same events in the same order');
   t.same(b?.ids, a?.ids);
   t.equal(countBy(a?.messages() ?? []).get('not json'), 3);
   const metrics = await fwd.metrics.metrics();
   t.match(metrics, /dropped_events_total\{reason="filter",component="keep"\} 6$/m, 'each drop counted once');
   t.match(metrics, /parse_errors_total\{source="app"\} 3$/m, 'each parse error counted once');
-  await fwd.shutdown();
 });

@@ -43,6 +43,13 @@ export class TestHttpServer {
   url = '';
   port = 0;
   readonly #sockets = new Set<import('node:net').Socket>();
+  /**
+   * While true the server is "down": every connection is closed as soon as it is accepted (the
+   * client sees a reset, a network error it must retry). Unlike closing the server and listening
+   * again later, the port is never given away: another process binding port 0 meanwhile could get
+   * it and answer in our place.
+   */
+  down = false;
   /** Requests being received or answered right now, and the most seen at once. */
   active = 0;
   maxConcurrent = 0;
@@ -64,6 +71,10 @@ export class TestHttpServer {
     };
     this.server = this.tls ? createHttpsServer({ key: this.tls.key, cert: this.tls.cert }, listener) : createServer(listener);
     this.server.on('connection', (s) => {
+      if (this.down) {
+        s.destroy();
+        return;
+      }
       this.#sockets.add(s);
       s.on('close', () => this.#sockets.delete(s));
     });

@@ -37,6 +37,17 @@ async function delivered(mem: { messages(): string[] } | undefined, n: number, w
   );
 }
 
+/** Polls until every rotated file has not grown for `ms` (past rotate_wait_ms: a timer would have closed it). */
+async function quietFor(fwd: Awaited<ReturnType<typeof startForwarder>>, ms: number): Promise<void> {
+  await waitFor(
+    () => {
+      const rotated = [...(fwd.pipeline.sources.get('app')?.tailers.values() ?? [])].filter((x) => x.rotated);
+      return rotated.length > 0 && rotated.every((x) => Date.now() - x.lastGrowth >= ms);
+    },
+    { what: `rotated files quiet for ${ms} ms` },
+  );
+}
+
 t.test('1. rename rotation while running: N lines, mv, new file, M lines → exactly N+M', async (t) => {
   const { dir, log } = await setup(t);
   await writeFile(log, numbered('n', 1, 2000));
@@ -142,8 +153,11 @@ t.test('4. three rotations while the sink is blocked, then unblocked → every b
       await rename(log, `${log}.${r}`);
     }
   }
-  // Blocked: reading stopped at the in-flight cap; the rotated files stay open with bytes unread.
+  // Blocked: reading stopped at the in-flight cap; the rotated files stay open with bytes unread,
+  // also long after rotate_wait_ms (never given up on a timer while bytes remain).
   await waitFor(() => fwd.pipeline.inFlightBytes > 0, { what: 'in flight' });
+  await quietFor(fwd, 3 * fast.rotate_wait_ms);
+  t.equal(fwd.pipeline.sources.get('app')?.tailers.size, 4, 'the three rotated files are still open');
   t.ok(fwd.pipeline.inFlightBytes <= 65536 + 262144, `in-flight bytes bounded (${fwd.pipeline.inFlightBytes})`);
   t.ok((mem?.messages().length ?? 0) < expected.length, 'not everything delivered while blocked');
   mem?.unblock();
@@ -226,6 +240,8 @@ t.test('a deleted file with unread bytes is read to its end before its fd is clo
   await waitFor(() => fwd.pipeline.inFlightBytes > 0, { what: 'reading started' });
   await rm(log);
   await waitFor(() => fwd.logs.some((l) => l.msg === 'file rotated; reading it to its end'), { what: 'deletion noticed' });
+  await quietFor(fwd, 3 * fast.rotate_wait_ms);
+  t.equal(fwd.pipeline.sources.get('app')?.tailers.size, 1, 'still open long after rotate_wait_ms, bytes unread');
   mem?.unblock();
   const got = await delivered(mem, 20_000, 'all lines of the deleted file');
   t.same(compare(got, names('del', 1, 20_000)), { missing: [], repeated: [], unexpected: [] });

@@ -1,6 +1,5 @@
-/** Helpers for the end-to-end tests of the remote sinks: the real binary, files, free ports. */
+/** Helpers for the end-to-end tests of the remote sinks: the real binary, files, metrics. */
 import { appendFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,18 +12,6 @@ export async function workDir(t: { teardown(fn: () => unknown): void }): Promise
   const logs = join(dir, 'logs');
   await mkdir(logs);
   return { dir, logs, state: join(dir, 'state') };
-}
-
-/** A port that was free a moment ago (for a server the test starts later on it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
 
 /** `count` lines `<prefix>-<n>` (n from `from`), padded to about `width` bytes. */

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { spawnSidecar, waitFor } from '@outrigger/runtime/testing';
 import t from 'tap';
 import { send, TestHttpServer } from '../../servers/http-server.js';
-import { bin, freePort, key, scrape, workDir, writeLines } from './fixtures.js';
+import { bin, key, lines, scrape, workDir, writeLines } from './fixtures.js';
 
 const OUTAGE_MS = Number(process.env.LF_OUTAGE_MS ?? 8000);
 const PIPELINE_CAP = 1_048_576;
@@ -24,7 +24,6 @@ async function rssKb(pid: number): Promise<number> {
 
 t.test('3. sink down while the app writes and rotates: everything delivered after recovery, memory capped', async (t) => {
   const { logs, state } = await workDir(t);
-  const port = await freePort();
   const received = new Map<string, number>();
   const server = new TestHttpServer((_req, body, res) => {
     for (const line of body.toString().split('\n')) {
@@ -34,6 +33,9 @@ t.test('3. sink down while the app writes and rotates: everything delivered afte
     }
     send(res, 204);
   });
+  // Down from the start: every connection is reset until the outage ends.
+  server.down = true;
+  await server.listen();
   t.teardown(() => server.close());
   const config = {
     state_dir: state,
@@ -44,7 +46,7 @@ t.test('3. sink down while the app writes and rotates: everything delivered afte
       collector: {
         type: 'http',
         inputs: ['app'],
-        endpoint: `http://127.0.0.1:${port}/ingest`,
+        endpoint: `${server.url}/ingest`,
         max_in_flight_bytes: SINK_CAP,
         batch: { timeout_ms: 20 },
         retry: { initial_backoff_ms: 100, max_backoff_ms: 1000 },
@@ -86,8 +88,25 @@ t.test('3. sink down while the app writes and rotates: everything delivered afte
   t.ok(maxRss < 200_000, `RSS stayed bounded (${Math.round(maxRss / 1024)} MB)`);
   t.equal(await scrape(fwd.adminUrl, 'outrigger_log_forwarder_sink_healthy', { sink: 'collector' }), 0);
 
-  await server.listen(port);
-  await waitFor(() => received.size === written, { timeoutMs: 60_000, what: 'every line delivered after recovery' });
+  server.down = false;
+  try {
+    await waitFor(() => received.size === written, { timeoutMs: 60_000, what: 'every line delivered after recovery' });
+  } catch (err) {
+    // What was missing and where the forwarder stood, to tell a slow machine from a stuck file.
+    const missing: string[] = [];
+    for (let i = 0; i < written && missing.length < 5; i++)
+      if (!received.has(key(lines('app', i, 1)))) missing.push(key(lines('app', i, 1)));
+    t.comment(`received ${received.size} of ${written}; first missing: ${missing.join(', ')}`);
+    t.comment(`forwarder exit code ${fwd.child.exitCode}, signal ${fwd.child.signalCode}`);
+    const status = await fetch(`${fwd.adminUrl}/status`).then(
+      (r) => r.text(),
+      (e: Error) => `unreachable: ${e.message}`,
+    );
+    t.comment(`status: ${status}`);
+    t.comment(`logs: ${JSON.stringify(fwd.logs().slice(-20))}`);
+    t.comment(`other output: ${fwd.text().slice(-2000)}`);
+    throw err;
+  }
   t.equal(received.size, 40_000, 'every line of the live file and of the three rotated files');
   await waitFor(async () => (await scrape(fwd.adminUrl, 'outrigger_log_forwarder_sink_reading_paused', { sink: 'collector' })) === 0, {
     timeoutMs: 10_000,

@@ -8,7 +8,7 @@ import { spawnSidecar, waitFor } from '@outrigger/runtime/testing';
 import t from 'tap';
 import { ElasticsearchTestServer } from '../../servers/elasticsearch.js';
 import { LokiTestServer } from '../../servers/loki.js';
-import { bin, freePort, key, scrape, workDir, writeLines } from './fixtures.js';
+import { bin, key, scrape, workDir, writeLines } from './fixtures.js';
 
 const N = 20_000;
 const WIDTH = 100;
@@ -37,8 +37,9 @@ t.test('5. one sink down: the other keeps receiving; after a restart the backlog
   const { logs, state } = await workDir(t);
   const es = await new ElasticsearchTestServer().listen();
   t.teardown(() => es.close());
-  const lokiPort = await freePort();
   const loki = new LokiTestServer();
+  loki.down = true;
+  await loki.listen();
   t.teardown(() => loki.close());
   const config = {
     state_dir: state,
@@ -49,7 +50,7 @@ t.test('5. one sink down: the other keeps receiving; after a restart the backlog
       loki: {
         type: 'loki',
         inputs: ['app'],
-        endpoint: `http://127.0.0.1:${lokiPort}`,
+        endpoint: loki.url,
         labels: { app: 'checkout' },
         encoding: 'raw',
         batch: { timeout_ms: 20 },
@@ -88,7 +89,7 @@ t.test('5. one sink down: the other keeps receiving; after a restart the backlog
   t.same(cp.files[0]?.sinks, { search: N * WIDTH, loki: 0 }, 'the checkpoint keeps each sink its own offset');
 
   const bulksBefore = es.bulks.length;
-  await loki.listen(lokiPort);
+  loki.down = false;
   const second = await spawnSidecar({ bin, config });
   t.teardown(() => second.stop('SIGKILL').catch(() => undefined));
   // New lines written after the restart go to both.
@@ -113,8 +114,9 @@ t.test('5b. one sink down for longer than the pipeline cap holds: the other keep
   const { logs, state } = await workDir(t);
   const es = await new ElasticsearchTestServer().listen();
   t.teardown(() => es.close());
-  const lokiPort = await freePort();
   const loki = new LokiTestServer();
+  loki.down = true;
+  await loki.listen();
   t.teardown(() => loki.close());
   const CAP = 262_144;
   const READ = 65_536;
@@ -129,7 +131,7 @@ t.test('5b. one sink down for longer than the pipeline cap holds: the other keep
       loki: {
         type: 'loki',
         inputs: ['app'],
-        endpoint: `http://127.0.0.1:${lokiPort}`,
+        endpoint: loki.url,
         labels: { app: 'x' },
         encoding: 'raw',
         max_in_flight_bytes: 65_536,
@@ -166,7 +168,7 @@ t.test('5b. one sink down for longer than the pipeline cap holds: the other keep
   t.equal(loki.entries.length, 0);
 
   // Loki comes back: its lanes read their backlog from the files (the same process, no restart).
-  await loki.listen(lokiPort);
+  loki.down = false;
   await waitFor(() => loki.entries.length >= 2 * N, { timeoutMs: 60_000, what: 'Loki got its backlog from both files' });
   await waitFor(async () => (await status(fwd.adminUrl)).detail.sources.app.files.length === 1, {
     what: 'the rotated file closed once Loki acknowledged it',
