@@ -15,7 +15,7 @@
  * from it has been acknowledged — never on a timer while a sink still needs bytes. Its last line,
  * if it has no newline, is emitted then.
  */
-import type { promises as fsp } from 'node:fs';
+import { type promises as fsp, readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { FileCursor } from '../checkpoint/cursor.js';
 import type { SourceRecord } from '../multiline/record.js';
@@ -102,6 +102,8 @@ export class Tailer {
   #woken = false;
   #drain?: { target: number; resolve: () => void };
   #headSize = -1;
+  /** The first `identity.fp_len` bytes (compared after each read: see `#readOnce`). */
+  #head: Buffer = Buffer.alloc(0);
   #running?: Promise<void>;
 
   private constructor(
@@ -142,6 +144,7 @@ export class Tailer {
       const identity = identify(st.dev, st.ino, head);
       const start = offset === 'end' ? st.size : offset;
       const t = new Tailer(source, path, identity, fh, { offset: start }, sinks, newAssembler, host, opts);
+      t.#head = head;
       t.size = st.size;
       t.idPrefix = `${st.dev}-${st.ino}-${Math.floor(st.birthtimeMs)}`;
       return t;
@@ -283,17 +286,26 @@ export class Tailer {
       const drain = this.#drain;
       const limit = drain ? Math.min(st.size, drain.target) : st.size;
       let progressed = false;
+      let replaced = false;
       for (const lane of lanes) {
         // Finishing, the trailing part without a newline is read too (as the last line).
         if (finishing ? lane.readOffset >= limit : lane.scanned >= limit) continue;
         const want = Math.min(readSize, limit - lane.readOffset);
         if (!this.host.tryReserve(this, lane, want)) continue;
         try {
-          if (await this.#readOnce(lane, want, finishing && lane.readOffset + want >= limit)) progressed = true;
+          const read = await this.#readOnce(lane, want, finishing && lane.readOffset + want >= limit);
+          if (read === 'replaced') replaced = true;
+          else if (read) progressed = true;
         } finally {
           this.host.release(lane, want);
         }
         if (this.#closed) return;
+        if (replaced) break;
+      }
+      if (replaced) {
+        // Truncated and rewritten since the check above: look at the head again (restarts at 0).
+        this.#headSize = -1;
+        continue;
       }
       if (progressed) continue;
       for (const lane of lanes) {
@@ -330,8 +342,11 @@ export class Tailer {
     }
   }
 
-  /** Reads once at `lane.readOffset`; returns whether any byte was consumed. */
-  async #readOnce(lane: Lane, want: number, final: boolean): Promise<boolean> {
+  /**
+   * Reads once at `lane.readOffset`; returns whether any byte was consumed, or `'replaced'` (nothing
+   * consumed) when the file's first bytes changed by the time the read returned.
+   */
+  async #readOnce(lane: Lane, want: number, final: boolean): Promise<boolean | 'replaced'> {
     const buf = Buffer.allocUnsafe(want);
     const before = lane.readOffset;
     const { bytesRead } = await this.fh.read(buf, 0, want, before);
@@ -340,6 +355,10 @@ export class Tailer {
       return false;
     }
     const chunk = bytesRead === want ? buf : buf.subarray(0, bytesRead);
+    // copytruncate: the file may have been truncated and written past `before` again between the
+    // check in #loop and this read; the chunk would then be new content at the old offset, emitted
+    // now and again after the restart at 0. Such a file no longer starts with the same bytes.
+    if (!this.#headIntact(before, chunk)) return 'replaced';
     const split = lane.splitter.split(chunk, before, final);
     lane.readOffset = split.consumedTo;
     lane.scanned = before + bytesRead;
@@ -374,8 +393,27 @@ export class Tailer {
     this.#headSize = size;
     const head = await readHead(this.fh, Math.min(size, opts.fingerprintBytes));
     if (head.length < identity.fp_len || fingerprint(head.subarray(0, identity.fp_len)) !== identity.fp) return true;
-    if (growing) this.identity = identify(identity.dev, identity.ino, head);
+    if (growing) {
+      this.identity = identify(identity.dev, identity.ino, head);
+      this.#head = head;
+    }
     return false;
+  }
+
+  /**
+   * Does the file still start with the bytes we fingerprinted? From `chunk` itself when it covers
+   * them, else one pread of at most `fingerprint_bytes` per read of up to `read_chunk_bytes`.
+   * Synchronous on purpose: the first page is almost always in the page cache (the size checks
+   * read it); an async read here (a thread-pool round trip per chunk) cost ~25% of read
+   * throughput, this one no measurable throughput.
+   */
+  #headIntact(at: number, chunk: Buffer): boolean {
+    const expected = this.#head;
+    const n = expected.length;
+    if (n === 0) return true;
+    if (at === 0 && chunk.length >= n) return chunk.subarray(0, n).equals(expected);
+    const now = Buffer.allocUnsafe(n);
+    return readSync(this.fh.fd, now, 0, n, 0) === n && now.equals(expected);
   }
 
   #restartAtZero(size: number): void {
@@ -390,6 +428,7 @@ export class Tailer {
     this.lastGrowth = Date.now();
     // Fingerprint the new content as it grows.
     this.identity = identify(this.identity.dev, this.identity.ino, Buffer.alloc(0));
+    this.#head = Buffer.alloc(0);
   }
 
   #wait(): Promise<void> {
