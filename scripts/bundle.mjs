@@ -3,7 +3,7 @@
 // One file starts about twice as fast as the module graph it replaces (measured in
 // docs/benchmarks.md): what a pod waits for on every start. Images ship the bundles.
 import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { nodeFlags } from './node-flags.mjs';
@@ -24,8 +24,13 @@ entries.push({
 await Promise.all(
   entries.map(({ main, out }) =>
     build({
-      entryPoints: [main],
-      outfile: out,
+      entryPoints: [{ in: main, out: basename(out, '.mjs') }],
+      outdir: dirname(out),
+      outExtension: { '.js': '.mjs' },
+      // Code behind a dynamic import() (the `outrigger` program's sidecars, lazily loaded parts)
+      // goes into chunks that load only when used.
+      splitting: true,
+      chunkNames: 'chunks/[name]-[hash]',
       bundle: true,
       platform: 'node',
       format: 'esm',
