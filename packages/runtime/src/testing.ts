@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 
-export { type PodNetwork, podNetwork } from './pod-network.js';
+export { ConfigMapVolume } from './testing/config-map-volume.js';
+export { type PodNetwork, podNetwork } from './testing/pod-network.js';
 
 export interface WaitOptions {
   timeoutMs?: number;
