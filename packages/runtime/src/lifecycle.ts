@@ -48,7 +48,7 @@ export async function runSidecar<S extends TObject>(
     if (state !== 'running' || !instance) return { ready: false, reason: state };
     return instance.readiness();
   };
-  const registry = createMetrics(definition.name, definition.version, () => readiness().ready);
+  const registry = createMetrics(definition.name, definition.version, () => readiness().ready, log.droppedLines);
   const prefix = metricPrefix(definition.name);
   const configDir = dirname(resolvePath(configPath));
   const ctx: SidecarContext = {

@@ -1,11 +1,15 @@
 /** One prom-client registry per process instance (never the global one: tests build two). */
-import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 
 export function metricPrefix(sidecar: string): string {
   return `outrigger_${sidecar.replace(/-/g, '_')}_`;
 }
 
-export function createMetrics(sidecar: string, version: string, isReady: () => boolean): Registry {
+/**
+ * `droppedLogLines` reads the logger's count (`LoggerHandle.droppedLines`): the logger exists
+ * before the registry, so the counter is read at scrape time rather than incremented.
+ */
+export function createMetrics(sidecar: string, version: string, isReady: () => boolean, droppedLogLines?: () => number): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const prefix = metricPrefix(sidecar);
@@ -19,5 +23,16 @@ export function createMetrics(sidecar: string, version: string, isReady: () => b
       this.set(isReady() ? 1 : 0);
     },
   });
+  if (droppedLogLines) {
+    new Counter({
+      name: `${prefix}log_dropped_lines_total`,
+      help: 'Log lines dropped because stdout did not take them (stalled or closed); bounded buffer, see the runtime README.',
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(droppedLogLines());
+      },
+    });
+  }
   return registry;
 }
