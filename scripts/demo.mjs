@@ -72,6 +72,9 @@ for (const key of [
   'ADAPTER_PORT',
   'ADAPTER_ADMIN_PORT',
   'FORWARDER_ADMIN_PORT',
+  'FORWARDER_PROBE_PORT',
+  'EGRESS_PROBE_PORT',
+  'ADAPTER_PROBE_PORT',
 ]) {
   ports[key] = String(await freePort());
 }

@@ -78,7 +78,10 @@ const bodyOps = [
     up: Type.Optional(Type.String({ description: 'Expression giving the newer body from `body`' })),
     down: Type.Optional(Type.String({ description: 'Expression giving the older body from `body`' })),
     file: Type.Optional(
-      Type.String({ description: 'A CommonJS-style file exporting up(body, ctx) and down(body, ctx); relative to the config' }),
+      Type.String({
+        format: 'file',
+        description: 'A CommonJS-style file exporting up(body, ctx) and down(body, ctx); relative to the config',
+      }),
     ),
     timeout_ms: Type.Integer({
       minimum: 1,

@@ -118,6 +118,7 @@ export const RouteSchema = Type.Object(
           header: headerName,
           file: Type.String({
             minLength: 1,
+            format: 'file',
             description: 'File holding the secret (a mounted Secret); re-read when it changes.',
           }),
           format: Type.String({

@@ -4,11 +4,13 @@ export { cli, type PodProgram, podCli, podUsage, runCli, runPodCli, usage } from
 export { closest, didYouMean } from './config/did-you-mean.js';
 export { interpolate, interpolateString } from './config/interpolate.js';
 export { configSchema, deepFreeze, formatIssues, loadConfig, parseConfigText, resolveConfig } from './config/load.js';
+export { unsupportedKeywords } from './config/validate.js';
 export { errorCodes, exitCodes, OutriggerError } from './errors.js';
 export { formatHostPort, type HostPort, parseHostPort, tryParseHostPort } from './host-port.js';
 export { jsonSchema } from './json-schema.js';
 export { metricPrefix } from './metrics.js';
 export { podPorts, sectionKey } from './pod.js';
+export { censor, isSecretKey, redactSecrets, redactUrl } from './redact.js';
 export { type RuntimeConfig, runtimeKeys } from './runtime-config.js';
 export type {
   CommandContext,

@@ -10,7 +10,7 @@ import { formatIssues, type LoadResult, loadConfig } from './config/load.js';
 import { exitCodes } from './errors.js';
 import { EventLoopWatchdog } from './event-loop-watchdog.js';
 import type { LoggerHandle } from './logger.js';
-import { createRegistry, metricPrefix, registerSidecarMetrics } from './metrics.js';
+import { createRegistry, metricPrefix, registerLogDropCounter, registerSidecarMetrics } from './metrics.js';
 import { OperatorServer, type Reply } from './operator-server.js';
 import { type RuntimeConfig, runtimeKeys } from './runtime-config.js';
 import type { ConfigDefinition, Readiness, SidecarConfig, SidecarContext, SidecarDefinition, SidecarInstance } from './sidecar.js';
@@ -86,6 +86,8 @@ export async function runProcess(plan: ProcessPlan, config: Config, configPath: 
   };
 
   const registry = createRegistry();
+  // The log stream is the process's: one counter, named for the sidecar or for the process.
+  registerLogDropCounter(registry, single ? metricPrefix(plan.loader.name) : 'outrigger_', log.droppedLines);
   const configDir = dirname(resolvePath(configPath));
   const contextFor = (unit: Unit): SidecarContext => {
     const name = unit.definition.name;

@@ -103,6 +103,30 @@ t.test('SIGHUP reloads a valid config and refuses an invalid one', async (t) => 
   t.same(await sc.stop(), { code: 0, signal: null });
 });
 
+t.test('reload: a missing file is refused like any config error; a secret is not echoed in the log', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'outrigger-life-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const file = join(dir, 'config.yaml');
+  await writeFile(join(dir, 'greeting.txt'), 'from a file\n');
+  await writeFile(file, 'admin: { listen: "127.0.0.1:0" }\ngreeting_file: greeting.txt\n');
+  const sc = await spawnSidecar({ bin: exampleBin, config: file });
+  t.teardown(() => sc.stop('SIGKILL'));
+  await sc.waitReady();
+  const data = await sc.listenerAddress('data');
+  const greet = async () => (await fetch(`http://${data}/`)).text();
+  t.equal(await greet(), 'from a file\n');
+  await writeFile(file, 'admin: { listen: "127.0.0.1:0" }\ngreeting_file: gone.txt\napi_token: hunter2\n');
+  sc.child.kill('SIGHUP');
+  const refused = await sc.waitForLog((l) => l.code === 'OUTRIGGER_E_RELOAD');
+  t.same(refused.issues, [
+    { path: 'api_token', message: 'must be at least 16 characters, got a string of 7 characters' },
+    { path: 'greeting_file', message: `cannot read ${JSON.stringify(join(dir, 'gone.txt'))}: no such file (ENOENT)` },
+  ]);
+  t.notMatch(JSON.stringify(sc.logs()) + sc.text(), /hunter2/);
+  t.equal(await greet(), 'from a file\n', 'the running config stays');
+  t.same(await sc.stop(), { code: 0, signal: null });
+});
+
 t.test('a start failure exits 1 with its code', async (t) => {
   const first = await spawnSidecar({ bin: exampleBin, config: {} });
   t.teardown(() => first.stop('SIGKILL'));

@@ -9,7 +9,7 @@ export const BasicAuthSchema = Type.Object(
   {
     type: Type.Literal('basic', { description: 'HTTP basic authentication.' }),
     user: Type.String({ minLength: 1, description: 'User name.' }),
-    password_file: Type.String({ minLength: 1, description: 'File holding the password (re-read when it changes).' }),
+    password_file: Type.String({ minLength: 1, format: 'file', description: 'File holding the password (re-read when it changes).' }),
   },
   { additionalProperties: false },
 );
@@ -17,7 +17,7 @@ export const BasicAuthSchema = Type.Object(
 export const BearerAuthSchema = Type.Object(
   {
     type: Type.Literal('bearer', { description: 'A bearer token in the Authorization header.' }),
-    token_file: Type.String({ minLength: 1, description: 'File holding the token (re-read when it changes).' }),
+    token_file: Type.String({ minLength: 1, format: 'file', description: 'File holding the token (re-read when it changes).' }),
   },
   { additionalProperties: false },
 );

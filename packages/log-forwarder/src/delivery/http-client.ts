@@ -5,6 +5,7 @@
  */
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
+import { redactUrl } from '@outrigger/runtime';
 import type { Pool } from 'undici';
 import { describeTlsError, type TlsConfig, tlsOptions } from './tls.js';
 
@@ -44,15 +45,12 @@ export interface HttpSendOptions {
 export class HttpClient {
   #pool: Pool | undefined;
   readonly origin: string;
-  /** The endpoint with any credentials removed, for logs. */
+  /** The endpoint for logs: credentials and query values (`?api_key=`) redacted. */
   readonly target: string;
 
   constructor(private readonly options: HttpClientOptions) {
     this.origin = options.endpoint.origin;
-    const shown = new URL(options.endpoint.href);
-    shown.username = '';
-    shown.password = '';
-    this.target = shown.href;
+    this.target = redactUrl(options.endpoint.href);
   }
 
   async #getPool(): Promise<Pool> {
