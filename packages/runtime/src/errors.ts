@@ -9,6 +9,8 @@ export const errorCodes = {
   OUTRIGGER_E_RELOAD:
     'A reload (SIGHUP) was refused because the new config is invalid or the sidecar rejected it; the old config stays in force.',
   OUTRIGGER_E_UNCAUGHT: 'An unexpected error escaped; it is logged with its stack and the process exits with code 70 rather than limp on.',
+  OUTRIGGER_E_TLS_FILES:
+    'A TLS `ca_file`, `cert_file` or `key_file` cannot be read or parsed, or the certificate and key do not match: the last good files stay in use (without any, connections that need them fail): check the mounted files.',
 } as const;
 
 export type ErrorCode = keyof typeof errorCodes;
