@@ -13,8 +13,9 @@ async function tempDir(t: Test): Promise<string> {
 
 /** A watcher whose changes are counted; the poll is off unless asked, so events alone must do. */
 async function watched(t: Test, paths: string[], options: { debounceMs?: number; pollMs?: number } = {}) {
-  const changes = { count: 0 };
+  const changes = { count: 0, watcher: undefined as unknown as WatchedFiles };
   const watcher = new WatchedFiles(paths, () => changes.count++, { debounceMs: 20, pollMs: 0, ...options });
+  changes.watcher = watcher;
   t.teardown(() => watcher.close());
   await watcher.ready();
   return changes;
@@ -108,28 +109,23 @@ t.test('the periodic check finds a change without any event', async (t) => {
   const dir = await tempDir(t);
   const file = join(dir, 'token');
   await writeFile(file, 'one');
-  let count = 0;
   // Debounce far beyond the test: only the poll can report in time.
-  const watcher = new WatchedFiles([file], () => count++, { debounceMs: 60_000, pollMs: 30 });
-  t.teardown(() => watcher.close());
-  await watcher.ready();
+  const changes = await watched(t, [file], { debounceMs: 60_000, pollMs: 30 });
   // Replaced in one step (an in-place write could be seen half done, as two changes).
   await writeFile(`${file}.tmp`, 'two');
   await rename(`${file}.tmp`, file);
-  await waitFor(() => count === 1, { what: 'the poll' });
+  await waitFor(() => changes.count === 1, { what: 'the poll' });
   await new Promise((r) => setTimeout(r, 100));
-  t.equal(count, 1, 'the poll reports a change once, not on every tick');
+  t.equal(changes.count, 1, 'the poll reports a change once, not on every tick');
 });
 
 t.test('close stops the callbacks', async (t) => {
   const dir = await tempDir(t);
   const file = join(dir, 'x');
   await writeFile(file, '1');
-  let count = 0;
-  const watcher = new WatchedFiles([file], () => count++, { debounceMs: 10, pollMs: 10 });
-  await watcher.ready();
-  await watcher.close();
+  const changes = await watched(t, [file], { debounceMs: 10, pollMs: 10 });
+  await changes.watcher.close();
   await writeFile(file, '2');
   await new Promise((r) => setTimeout(r, 100));
-  t.equal(count, 0);
+  t.equal(changes.count, 0);
 });

@@ -9,6 +9,7 @@ import { gzip as gzipCallback } from 'node:zlib';
 import { describeTlsError, type TlsConfig, TlsFiles } from '@outrigger/runtime';
 import type { Logger } from 'pino';
 import type { Pool } from 'undici';
+import type { SinkContext } from '../sink/sink.js';
 
 const gzip = promisify(gzipCallback);
 
@@ -52,6 +53,22 @@ export class HttpClient {
   readonly origin: string;
   /** The endpoint with any credentials removed, for logs. */
   readonly target: string;
+
+  /** The client of sink `name` for its `endpoint` and `tls` block (TLS file problems logged with the sink's name). */
+  static forSink(
+    name: string,
+    config: { endpoint: string; tls?: TlsConfig | undefined; concurrency: number },
+    ctx: SinkContext,
+    connections = config.concurrency,
+  ): HttpClient {
+    return new HttpClient({
+      endpoint: new URL(config.endpoint),
+      tls: config.tls,
+      resolvePath: ctx.resolvePath,
+      logger: ctx.logger.child({ sink: name }),
+      connections,
+    });
+  }
 
   constructor(private readonly options: HttpClientOptions) {
     this.origin = options.endpoint.origin;
