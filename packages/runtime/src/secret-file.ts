@@ -29,6 +29,7 @@ export class SecretFile {
   readonly #parse: (text: string) => string;
   readonly #onEvent: (event: SecretFileEvent) => void;
   readonly #watch: WatchedFiles;
+  readonly #ready: Promise<void>;
   #value: string | undefined;
   #error: string | undefined;
   #loading: Promise<void> | undefined;
@@ -40,6 +41,8 @@ export class SecretFile {
     this.#onEvent = options.onEvent ?? (() => undefined);
     this.#readSync();
     this.#watch = new WatchedFiles([path], () => void this.reload(), options);
+    // Once more when armed: a change between the first read and the watch is not missed.
+    this.#ready = this.#watch.ready().then(() => this.reload());
   }
 
   /**
@@ -64,7 +67,7 @@ export class SecretFile {
 
   /** Resolves once the watcher is armed. */
   ready(): Promise<void> {
-    return this.#watch.ready();
+    return this.#ready;
   }
 
   /** Re-reads the file now, e.g. after a 401: a rotated secret the watcher has not reported yet is picked up. */
@@ -85,6 +88,7 @@ export class SecretFile {
 
   async close(): Promise<void> {
     await this.#watch.close();
+    await this.#ready;
     await this.#loading;
   }
 

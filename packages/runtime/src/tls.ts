@@ -84,6 +84,7 @@ export class TlsFiles {
   readonly #logger: Logger | undefined;
   readonly #onChange: () => void;
   readonly #watch: WatchedFiles | undefined;
+  readonly #ready: Promise<void>;
   #material: Material | undefined;
   #options: ConnectionOptions | undefined;
   #error: string | undefined;
@@ -103,6 +104,8 @@ export class TlsFiles {
     this.#apply(this.#readSync(), true);
     const files = Object.values(this.#paths);
     if (files.length > 0) this.#watch = new WatchedFiles(files, () => void this.reload(), options);
+    // Once more when armed: a change between the first read and the watch is not missed.
+    this.#ready = this.#watch?.ready().then(() => this.reload()) ?? Promise.resolve();
   }
 
   /** Bumped whenever the material changes: a connector built for an older generation is stale. */
@@ -117,7 +120,7 @@ export class TlsFiles {
 
   /** Resolves once the files are watched. */
   ready(): Promise<void> {
-    return this.#watch?.ready() ?? Promise.resolve();
+    return this.#ready;
   }
 
   /**
@@ -142,6 +145,7 @@ export class TlsFiles {
 
   async close(): Promise<void> {
     await this.#watch?.close();
+    await this.#ready;
     await this.#loading;
   }
 

@@ -71,6 +71,7 @@ t.test('value() is an in-memory read; reload() re-reads now (after a 401)', asyn
   await writeFile(path, 'one');
   // No watcher events in time (debounce beyond the test), no poll: only reload() can see the change.
   const { secret } = open(t, path, { debounceMs: 60_000 });
+  await secret.ready();
   t.equal(secret.value(), 'one');
   await writeFile(path, 'two');
   t.equal(secret.value(), 'one', 'no read per call');
