@@ -70,7 +70,7 @@ t.test('the issue example validates', async (t) => {
         payments: {
           endpoints: ['https://pay-1.example.com', 'https://pay-2.example.com'],
           lb: 'least_request',
-          tls: { ca_file: file('ca.pem'), cert_file: file('tls.crt'), key_file: file('tls.key'), server_name: 'pay.example.com' },
+          tls: { ca_file: file('ca.pem'), cert_file: file('tls.crt'), key_file: file('tls.key'), servername: 'pay.example.com' },
           health_check: { path: '/healthz', interval_ms: 5000, unhealthy_threshold: 3, healthy_threshold: 2 },
           outlier_detection: { consecutive_5xx: 5, base_ejection_ms: 30000, max_ejection_percent: 50 },
           circuit_breaker: { max_connections: 1024, max_pending: 1024, max_requests: 1024 },

@@ -85,3 +85,14 @@ t.test('schema errors name the path', async (t) => {
     paths.join(', '),
   );
 });
+
+t.test('a sink tls block: the shared names; cert_file without key_file is refused', async (t) => {
+  const loki = (tls: Record<string, unknown>) =>
+    check({ ...base, sinks: { loki: { type: 'loki', inputs: ['app'], endpoint: 'https://loki:3100', labels: { app: 'x' }, tls } } });
+  const good = loki({ ca_file: '/etc/ca.pem', servername: 'loki.internal', min_version: 'TLSv1.3' });
+  t.ok(good.ok, JSON.stringify(!good.ok && good.issues));
+  const half = loki({ cert_file: '/etc/tls.crt' });
+  t.match(!half.ok && half.issues, [{ path: 'sinks.loki.tls', message: 'cert_file and key_file go together' }]);
+  const old = loki({ server_name: 'loki.internal' });
+  t.notOk(old.ok, 'server_name is no longer a key');
+});

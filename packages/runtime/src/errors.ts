@@ -13,6 +13,8 @@ export const errorCodes = {
   OUTRIGGER_E_UNCAUGHT: 'An unexpected error escaped; it is logged with its stack and the process exits with code 70 rather than limp on.',
   OUTRIGGER_E_LOG_DROPPED:
     'stdout did not take log lines (nobody reading it) beyond the buffer bound; they were dropped so the app keeps working, and counted in `outrigger_<sidecar>_log_dropped_lines_total`.',
+  OUTRIGGER_E_TLS_FILES:
+    'A TLS `ca_file`, `cert_file` or `key_file` cannot be read or parsed, or the certificate and key do not match: the last good files stay in use (without any, connections that need them fail): check the mounted files.',
 } as const;
 
 export type ErrorCode = keyof typeof errorCodes;

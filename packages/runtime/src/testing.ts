@@ -323,3 +323,5 @@ export function parsePrometheusText(text: string): Map<string, MetricFamily> {
   }
   return families;
 }
+
+export { makePki, type TestCert, type TestPki } from './testing/pki.js';

@@ -1,9 +1,9 @@
 /**
  * Authentication shared by the HTTP sinks: basic or bearer, with the secret read from a file
- * (a mounted Kubernetes Secret) and re-read when the file changes.
+ * (a mounted Kubernetes Secret, the runtime's `SecretFile`) and re-read when the file changes.
  */
+import { SecretFile } from '@outrigger/runtime';
 import { type Static, Type } from '@sinclair/typebox';
-import { SecretFile } from './secret.js';
 
 export const BasicAuthSchema = Type.Object(
   {
@@ -45,8 +45,12 @@ export class Authorization {
     return `${this.scheme} ${secret}`;
   }
 
-  /** After a 401/403: re-read the secret file on the next request. */
-  invalidate(): void {
-    this.#secret.invalidate();
+  /** After a 401/403: re-read the secret file now (a rotation the watcher has not reported yet). */
+  reload(): Promise<void> {
+    return this.#secret.reload();
+  }
+
+  close(): Promise<void> {
+    return this.#secret.close();
   }
 }
