@@ -88,7 +88,7 @@ t.test('cross-field rules name the path', async (t) => {
       { name: 'a', match: { path_prefix: '/x/' }, cluster: 'pay', timeout_ms: 1000, retry: { per_try_timeout_ms: 2000 } },
     ],
     clusters: {
-      pay: { endpoints: ['http://pay.example.com/api'], tls: { cert_file: '/c.pem' } },
+      pay: { endpoints: ['http://pay.example.com/api'], tls: { cert_file: file('c.pem') } },
       both: { endpoints: ['http://a:1'], dns: { name: 'svc:80' } },
     },
   });

@@ -198,7 +198,7 @@ export async function spawnSidecar(options: SpawnOptions): Promise<SpawnedSideca
   if (adminWanted && !options.args) adminUrl = `http://${await listenerAddress('admin')}`;
   let probeUrl = '';
   const probesWanted = typeof options.config === 'object' && (options.config.probes as { listen?: string } | undefined)?.listen !== '';
-  if (probesWanted && !options.args) probeUrl = `http://${await listenerAddress('probes')}`;
+  if (adminWanted && probesWanted && !options.args) probeUrl = `http://${await listenerAddress('probes')}`;
 
   return {
     child,

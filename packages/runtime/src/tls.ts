@@ -3,6 +3,7 @@
  * files it names (read, checked, re-read when they change) and the Node connection options made
  * from them. Verification is on unless a config says `verify: false` (for testing only).
  */
+import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
@@ -214,6 +215,9 @@ export class TlsFiles {
   #check(material: Material): Material | string {
     try {
       createSecureContext({ ...material, minVersion: this.#config?.min_version ?? 'TLSv1.2' });
+      // OpenSSL skips what it cannot parse in a CA bundle: an empty or half-written one would
+      // only show as "unknown CA" on every connection.
+      if (material.ca !== undefined) checkCaBundle(material.ca);
       return material;
     } catch (error) {
       // OpenSSL's reason (`key values mismatch`, `no start line`): never the files' contents.
@@ -282,4 +286,11 @@ export function describeTlsError(error: unknown, target: string): string | undef
         ? 'the server must renew its certificate'
         : "set tls.ca_file to the CA that signed the server's certificate";
   return `TLS verification failed for ${target}: ${what} (${code}); ${hint}`;
+}
+
+/** Throws unless `pem` holds at least one certificate and every certificate in it parses. */
+function checkCaBundle(pem: Buffer): void {
+  const blocks = pem.toString('latin1').match(/-----BEGIN CERTIFICATE-----[^-]*-----END CERTIFICATE-----/g) ?? [];
+  if (blocks.length === 0) throw new Error('ca_file holds no PEM certificate');
+  for (const block of blocks) new X509Certificate(block);
 }

@@ -1,4 +1,4 @@
-import { copyFile, mkdtemp, readFile, rename, rm } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -204,4 +204,19 @@ t.test('describeTlsError explains verification failures, through cause chains', 
     /^TLS handshake with x failed \(ERR_SSL_WRONG_VERSION_NUMBER\)$/,
   );
   t.equal(describeTlsError(Object.assign(new Error('refused'), { code: 'ECONNREFUSED' }), 'x'), undefined);
+});
+
+t.test('a CA bundle with no parseable certificate is unusable, not silently empty', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'outrigger-tls-ca-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  for (const [name, text] of [
+    ['empty.pem', ''],
+    ['half.pem', '-----BEGIN CERTIFICATE-----\nMIIB\n'],
+    ['garbage.pem', '-----BEGIN CERTIFICATE-----\nnot base64 at all\n-----END CERTIFICATE-----\n'],
+  ] as const) {
+    await writeFile(join(dir, name), text);
+    const files = new TlsFiles({ ca_file: join(dir, name), verify: true, min_version: 'TLSv1.2' }, { resolvePath: (p) => p, pollMs: 0 });
+    t.match(files.error, /tls files unusable .*ca_file/, name);
+    await files.close();
+  }
 });
