@@ -24,6 +24,9 @@ export function createPool(cfg: AdapterConfig['upstream'], resolvePath: (p: stri
     headersTimeout: cfg.timeout_ms ?? 30_000,
     bodyTimeout: cfg.body_timeout_ms ?? 30_000,
     keepAliveTimeout: 4_000,
+    // HTTP/1.1 only (undici 8 would take h2 when a TLS upstream offers it): headers pass through
+    // as HTTP/1.1 messages, hop-by-hop ones included.
+    allowH2: false,
     connect: url.protocol === 'https:' ? tlsOptions(cfg, resolvePath) : {},
   });
 }
