@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sidecars, writeEntry } from './entry.mjs';
 import { linkNode, provideNode } from './node-version.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -15,6 +16,8 @@ const node = provideNode(run);
 // pnpm (and what it runs) under that node too.
 const env = { ...process.env, PATH: `${dirname(node)}${delimiter}${process.env.PATH}` };
 const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx';
+// The sidecars' `bin` (their bundle's entry) must exist for pnpm to link it into node_modules/.bin.
+for (const sidecar of sidecars()) writeEntry(sidecar);
 run(npx, ['-y', packageManager, 'install', '--frozen-lockfile', '--reporter=append-only'], env);
 linkNode(); // pnpm owns node_modules/.bin: link again after it
 run(node, [join(root, 'node_modules/typescript/bin/tsc'), '-b']);
