@@ -8,34 +8,13 @@
 //                               the program sets it (the bundle's entry turns it on).
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { request } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort, readyz } from './readyz.mjs';
 
 const runs = Number(process.argv[2] ?? 10);
 const bin = process.env.BIN ?? fileURLToPath(new URL('../../packages/runtime/dist/test/fixtures/example-sidecar.js', import.meta.url));
-
-function freePort() {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function readyz(port) {
-  return new Promise((resolve) => {
-    const req = request({ host: '127.0.0.1', port, path: '/readyz', agent: false }, (res) => {
-      res.resume();
-      resolve(res.statusCode === 200);
-    });
-    req.on('error', () => resolve(false));
-    req.end();
-  });
-}
 
 const mode = process.env.COMPILE_CACHE;
 if (mode !== undefined && !['off', 'cold', 'warm'].includes(mode)) throw new Error(`COMPILE_CACHE must be off, cold or warm, got ${mode}`);
@@ -51,7 +30,7 @@ try {
   for (let i = mode === 'warm' ? -1 : 0; i < runs; i++) {
     const port = await freePort();
     const config = join(dir, 'config.yaml');
-    await writeFile(config, `admin: { listen: "127.0.0.1:${port}" }\n`);
+    await writeFile(config, `admin: { listen: "127.0.0.1:${port}" }\nprobes: { listen: "" }\n`);
     const start = process.hrtime.bigint();
     const child = spawn(process.execPath, [bin, 'run', '-c', config], { stdio: 'ignore', env: envFor(i) });
     while (!(await readyz(port))) await new Promise((r) => setTimeout(r, 1));

@@ -15,6 +15,7 @@ export const definition: SidecarDefinition<typeof schema> = {
   description: 'Bridges API versions with a declarative chain of changes (Stripe-style version changes, as a sidecar)',
   schema,
   defaultAdminPort: 9813,
+  defaultProbePort: 9823,
   // Compiling the chain reads script files (no sockets), so `check` reports a missing one.
   rules: (config, ctx) => Engine.compile(config as AdapterConfig, ctx.resolvePath).issues,
   build: (config, ctx) => buildAdapter(config as AdapterConfig, ctx),

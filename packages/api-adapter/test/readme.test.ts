@@ -8,6 +8,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runtimeKeys } from '@outrigger/runtime';
 import t from 'tap';
 import { BIN } from './fixtures/app-process.js';
 
@@ -20,7 +21,7 @@ interface SchemaNode {
 
 const schema = JSON.parse(spawnSync(process.execPath, [BIN, 'schema'], { encoding: 'utf8' }).stdout) as SchemaNode;
 /** Keys the runtime adds (documented in one sentence of their own) and the change list (its own tables). */
-const notInTable = new Set(['admin', 'log', 'shutdown']);
+const notInTable = new Set<string>(runtimeKeys);
 
 /** Dotted paths of the schema's leaves below the top level; `versions` counts as one. */
 function leaves(node: SchemaNode, prefix: string, out: Map<string, SchemaNode>): Map<string, SchemaNode> {

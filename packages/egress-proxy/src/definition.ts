@@ -1,10 +1,7 @@
 /** The egress-proxy as a sidecar: schema, cross-field rules and build, run by the runtime. */
-import { createRequire } from 'node:module';
 import type { ConfigIssue, SidecarConfig, SidecarDefinition } from '@outrigger/runtime';
 import { EgressProxy } from './proxy.js';
 import { type ProxyConfig, schema } from './schema.js';
-
-const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
 
 /** Cross-field rules (each issue names its dotted config path). */
 export function rules(config: ProxyConfig): ConfigIssue[] {
@@ -76,11 +73,12 @@ export function rules(config: ProxyConfig): ConfigIssue[] {
 
 export const definition: SidecarDefinition<typeof schema> = {
   name: 'egress-proxy',
-  version: pkg.version,
+  version: '0.1.0',
   description:
     'Outrigger egress-proxy: the app calls http://127.0.0.1:4140/<route>/...; the sidecar owns reaching the outside (endpoints, timeouts, retries, TLS, credentials).',
   schema,
   defaultAdminPort: 9812,
+  defaultProbePort: 9822,
   rules: (config) => rules(config as unknown as ProxyConfig),
   build: (config: SidecarConfig<typeof schema>, ctx) => new EgressProxy(config as unknown as ProxyConfig, ctx),
 };

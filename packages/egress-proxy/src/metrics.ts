@@ -15,7 +15,9 @@ export class ProxyMetrics {
   readonly ejections: Counter<string>;
   readonly overflows: Counter<string>;
   readonly connections: Gauge<string>;
+  readonly healthyEndpoints: Gauge<string>;
   #connectionSource: () => Iterable<[string, number]> = () => [];
+  #healthySource: () => Iterable<[string, number]> = () => [];
 
   constructor(registry: Registry, name: (suffix: string) => string) {
     const registers = [registry];
@@ -61,10 +63,24 @@ export class ProxyMetrics {
         for (const [cluster, n] of self.#connectionSource()) this.set({ cluster }, n);
       },
     });
+    this.healthyEndpoints = new Gauge({
+      name: name('cluster_healthy_endpoints'),
+      help: 'Endpoints passing health checks and not ejected, by cluster (0: every call to it fails).',
+      labelNames: ['cluster'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [cluster, n] of self.#healthySource()) this.set({ cluster }, n);
+      },
+    });
   }
 
   setConnectionSource(source: () => Iterable<[string, number]>): void {
     this.#connectionSource = source;
+  }
+
+  setHealthySource(source: () => Iterable<[string, number]>): void {
+    this.#healthySource = source;
   }
 
   forRoute(route: string, cluster: string): RouteMetrics {

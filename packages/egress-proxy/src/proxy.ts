@@ -38,6 +38,10 @@ export class EgressProxy implements SidecarInstance {
     this.#metrics = new ProxyMetrics(ctx.metrics, (s) => ctx.metricName(s));
     this.#table = new RouteTable(config, ctx.logger, this.#metrics, ctx.resolvePath);
     this.#metrics.setConnectionSource(() => [...this.#table.clusters].map(([n, c]) => [n, c.connections()]));
+    this.#metrics.setHealthySource(() => {
+      const now = Date.now();
+      return [...this.#table.clusters].map(([n, c]) => [n, c.healthyEndpoints(now)]);
+    });
     this.#idHeader = config.listener.request_id_header.toLowerCase();
     this.#accessLog = config.listener.access_log;
     this.#listener = new Listener(config.listener, ctx.logger, (req, res, expect) => this.handle(req, res, expect));
@@ -55,6 +59,12 @@ export class EgressProxy implements SidecarInstance {
     this.#started = true;
   }
 
+  /**
+   * Ready once the listener is bound and the config's local material (TLS files, credentials) is
+   * usable. Clusters whose endpoints are all down stay ready: /status, the
+   * cluster_healthy_endpoints metric and the log say so (an outage elsewhere must not take the
+   * pod out of its Service).
+   */
   readiness(): Readiness {
     if (!this.#started) return { ready: false, reason: 'starting' };
     const reason = this.#table.notReadyReason();

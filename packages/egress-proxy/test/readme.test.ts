@@ -10,6 +10,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runtimeKeys } from '@outrigger/runtime';
 import t from 'tap';
 import { bin } from './fixtures/proxy.js';
 
@@ -24,12 +25,12 @@ interface SchemaNode {
 
 const schema = JSON.parse(spawnSync(process.execPath, [bin, 'schema'], { encoding: 'utf8' }).stdout) as SchemaNode;
 
-/** Every key of the sidecar's own schema (not the runtime's admin/log/shutdown), by dotted path. */
+/** Every key of the sidecar's own schema (not the runtime's keys), by dotted path. */
 function keys(): Map<string, SchemaNode> {
   const out = new Map<string, SchemaNode>();
   const walk = (node: SchemaNode, prefix: string) => {
     for (const [name, child] of Object.entries(node.properties ?? {})) {
-      if (prefix === '' && ['admin', 'log', 'shutdown'].includes(name)) continue;
+      if (prefix === '' && (runtimeKeys as readonly string[]).includes(name)) continue;
       const path = `${prefix}${name}`;
       out.set(path, child);
       if (child.items) walk(child.items, `${path}[].`);

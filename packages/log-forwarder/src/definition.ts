@@ -161,6 +161,7 @@ export const definition: SidecarDefinition<typeof schema> = {
   description: 'Tails log files on a shared volume and forwards them to sinks, without losing or repeating a line.',
   schema,
   defaultAdminPort: 9811,
+  defaultProbePort: 9821,
   rules,
   build: (config, ctx) => createForwarder(config, ctx),
 };

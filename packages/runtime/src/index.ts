@@ -1,6 +1,6 @@
 export type { Static, TObject, TSchema } from '@sinclair/typebox';
 export { Type } from '@sinclair/typebox';
-export { cli, runCli, usage } from './cli.js';
+export { cli, type PodProgram, podCli, podUsage, runCli, runPodCli, usage } from './cli.js';
 export { closest, didYouMean } from './config/did-you-mean.js';
 export { interpolate, interpolateString } from './config/interpolate.js';
 export { configSchema, deepFreeze, formatIssues, loadConfig, parseConfigText, resolveConfig } from './config/load.js';
@@ -8,10 +8,12 @@ export { errorCodes, exitCodes, OutriggerError } from './errors.js';
 export { formatHostPort, type HostPort, parseHostPort, tryParseHostPort } from './host-port.js';
 export { jsonSchema } from './json-schema.js';
 export { metricPrefix } from './metrics.js';
-export type { RuntimeConfig } from './runtime-config.js';
+export { podPorts, sectionKey } from './pod.js';
+export { type RuntimeConfig, runtimeKeys } from './runtime-config.js';
 export type {
   CommandContext,
   CommandDefinition,
+  ConfigDefinition,
   ConfigIssue,
   Readiness,
   RuleContext,

@@ -11,10 +11,14 @@ export interface LoggerHandle {
   flush(): void;
 }
 
-export function createLogger(name: string, level: string, destination?: DestinationStream): LoggerHandle {
+/**
+ * `name` is the sidecar every line is about; a process running several (`outrigger run`) passes
+ * `{ process: name }` instead and gives each sidecar a child logger with its own `sidecar` field.
+ */
+export function createLogger(name: string | { process: string }, level: string, destination?: DestinationStream): LoggerHandle {
   const options: LoggerOptions = {
     level: process.env.LOG_LEVEL || level,
-    base: { sidecar: name, pid: process.pid },
+    base: typeof name === 'string' ? { sidecar: name, pid: process.pid } : { process: name.process, pid: process.pid },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
     redact: { paths: redactPaths, censor: '[redacted]' },

@@ -33,9 +33,14 @@ export interface SidecarContext {
   resolvePath(path: string): string;
 }
 
+/**
+ * Readiness means "I can serve the app": config loaded and the listeners or sources the app
+ * uses open. Remote trouble (a sink down, no healthy upstream) belongs in `status()`, metrics
+ * and logs, never here: a failing sidecar takes the whole pod out of its Service.
+ */
 export interface Readiness {
   ready: boolean;
-  /** Why not ready (shown on /readyz), e.g. `sink loki: connection refused`. */
+  /** Why not ready (shown on /readyz), e.g. `starting`, `draining`. */
   reason?: string;
 }
 
@@ -56,7 +61,7 @@ export interface SidecarInstance {
   stop(): Promise<void>;
   /** A JSON-able view for /status. */
   status?(): unknown;
-  /** Apply a new, already validated config without dropping in-flight work (SIGHUP). */
+  /** Apply a new, already validated config without dropping in-flight work (SIGHUP, a watched change). */
   reload?(config: unknown): Promise<void>;
 }
 
@@ -77,20 +82,26 @@ export interface CommandDefinition<C> {
 
 export type SidecarConfig<S extends TObject> = Static<S> & RuntimeConfig;
 
-export interface SidecarDefinition<S extends TObject = TObject> {
+/** What loading and validating a config needs: the schema, its defaults and its rules. */
+export interface ConfigDefinition<S extends TObject = TObject> {
   /** Lower-case, dash-separated; becomes the metric prefix `outrigger_<name_with_underscores>_`. */
   name: string;
   version: string;
   description: string;
-  /** The sidecar's own keys. The runtime adds `admin`, `log` and `shutdown`. */
+  /** The sidecar's own keys. The runtime adds `admin`, `probes`, `log`, `shutdown` and `config_watch`. */
   schema: S;
   /** Default admin port (`admin.listen` defaults to `127.0.0.1:<port>`). */
   defaultAdminPort: number;
+  /** Default probe port (`probes.listen` defaults to `0.0.0.0:<port>`, the pod IP). */
+  defaultProbePort: number;
   /**
    * Cross-field rules, run only on a config that passed the schema. They may read files the config
    * names (through `ctx.resolvePath`) but must open no sockets: `check` runs them.
    */
   rules?(config: SidecarConfig<S>, ctx: RuleContext): ConfigIssue[];
+}
+
+export interface SidecarDefinition<S extends TObject = TObject> extends ConfigDefinition<S> {
   build(config: SidecarConfig<S>, ctx: SidecarContext): SidecarInstance | Promise<SidecarInstance>;
   commands?: Record<string, CommandDefinition<SidecarConfig<S>>>;
 }

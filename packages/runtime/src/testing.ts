@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 
+export { type PodNetwork, podNetwork } from './pod-network.js';
+
 export interface WaitOptions {
   timeoutMs?: number;
   intervalMs?: number;
@@ -52,6 +54,8 @@ export interface SpawnOptions {
   args?: string[];
   /** Wait for the admin server's address (default true when admin is enabled). */
   waitForAdmin?: boolean;
+  /** A command prefix to run the sidecar under, e.g. a `PodNetwork`'s `enter`. */
+  prefix?: readonly string[];
 }
 
 export interface Exit {
@@ -65,6 +69,8 @@ export interface SpawnedSidecar {
   configPath: string;
   /** `http://127.0.0.1:PORT` of the admin server. */
   adminUrl: string;
+  /** `http://HOST:PORT` of the probe listener ('' when it is off or not waited for). */
+  probeUrl: string;
   logs(): LogLine[];
   /** Non-JSON output (stderr, usage text). */
   text(): string;
@@ -104,11 +110,13 @@ export async function spawnSidecar(options: SpawnOptions): Promise<SpawnedSideca
   } else {
     tempDir = await mkdtemp(join(tmpdir(), 'outrigger-test-'));
     configPath = join(tempDir, 'config.yaml');
-    const config = { admin: { listen: '127.0.0.1:0' }, ...options.config };
+    // Port 0 everywhere: tests run in parallel and must not fight over the default ports.
+    const config = { admin: { listen: '127.0.0.1:0' }, probes: { listen: '127.0.0.1:0' }, ...options.config };
     await writeFile(configPath, stringify(config));
   }
   const args = (options.args ?? ['run', '-c', '{config}']).map((a) => (a === '{config}' ? configPath : a));
-  const child = spawn(process.execPath, ['--enable-source-maps', options.bin, ...args], {
+  const command = [...(options.prefix ?? []), process.execPath, '--enable-source-maps', options.bin, ...args];
+  const child = spawn(command[0] as string, command.slice(1), {
     env: { ...process.env, LOG_LEVEL: process.env.OUTRIGGER_TEST_LOG_LEVEL ?? 'info', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -187,12 +195,16 @@ export async function spawnSidecar(options: SpawnOptions): Promise<SpawnedSideca
   const adminWanted =
     options.waitForAdmin ?? !(typeof options.config === 'object' && (options.config.admin as { enabled?: boolean })?.enabled === false);
   if (adminWanted && !options.args) adminUrl = `http://${await listenerAddress('admin')}`;
+  let probeUrl = '';
+  const probesWanted = typeof options.config === 'object' && (options.config.probes as { listen?: string } | undefined)?.listen !== '';
+  if (probesWanted && !options.args) probeUrl = `http://${await listenerAddress('probes')}`;
 
   return {
     child,
     pid: child.pid as number,
     configPath,
     adminUrl,
+    probeUrl,
     logs: () => lines,
     text: () => text,
     waitForLog,

@@ -1,7 +1,5 @@
-import { connect } from 'node:net';
-import { networkInterfaces } from 'node:os';
 import t from 'tap';
-import { parsePrometheusText, spawnSidecar } from '../src/testing.js';
+import { parsePrometheusText, podNetwork, spawnSidecar, waitFor } from '../src/testing.js';
 import { exampleBin } from './fixtures/example.js';
 
 t.test('healthz, readyz, metrics, status', async (t) => {
@@ -31,35 +29,64 @@ t.test('healthz, readyz, metrics, status', async (t) => {
     detail: { completed: 1, in_flight: 0 },
   });
   t.equal((await fetch(`${sc.adminUrl}/nope`)).status, 404);
+  t.equal((await fetch(`${sc.adminUrl}/status?x=1`)).status, 200, 'a query string does not change the route');
+  const post = await fetch(`${sc.adminUrl}/readyz`, { method: 'POST' });
+  t.equal(post.status, 405);
+  t.equal(post.headers.get('allow'), 'GET, HEAD');
+  const head = await fetch(`${sc.probeUrl}/readyz`, { method: 'HEAD' });
+  t.equal(head.status, 200);
+  t.equal(await head.text(), '');
 });
 
-function refused(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host, port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once('error', (e: NodeJS.ErrnoException) => resolve(e.code === 'ECONNREFUSED' || e.code === 'EADDRNOTAVAIL'));
-  });
-}
-
-t.test('the admin server is on loopback only unless configured', async (t) => {
-  // Other addresses of this host; 127.0.0.2 stands in where the sandbox has no other interface.
-  const others = Object.values(networkInterfaces())
-    .flat()
-    .filter((i) => i && i.family === 'IPv4' && !i.internal)
-    .map((i) => (i as { address: string }).address);
-  const probes = [...others, '127.0.0.2'];
-
-  const sc = await spawnSidecar({ bin: exampleBin, config: {} });
+t.test('probes on the pod IP: /healthz, /readyz, /metrics there, /status only on the loopback admin server', async (t) => {
+  const net = await podNetwork();
+  t.teardown(() => net.close());
+  const sc = await spawnSidecar({ bin: exampleBin, config: { probes: { listen: '0.0.0.0:0' } }, prefix: net.enter });
   t.teardown(() => sc.stop('SIGKILL'));
-  const port = Number(new URL(sc.adminUrl).port);
-  t.equal(new URL(sc.adminUrl).hostname, '127.0.0.1');
-  for (const host of probes) t.ok(await refused(host, port), `not reachable on ${host}`);
+  const probePort = new URL(sc.probeUrl).port;
+  const adminPort = new URL(sc.adminUrl).port;
+  const onPod = (port: string, path: string) => net.get(`http://${net.podIp}:${port}${path}`);
+  await waitFor(async () => (await onPod(probePort, '/readyz')).status === 200, { what: '/readyz on the pod IP' });
+  t.same(JSON.parse((await onPod(probePort, '/readyz')).body), { ready: true });
+  t.same(JSON.parse((await onPod(probePort, '/healthz')).body), { status: 'ok' });
+  const metrics = await onPod(probePort, '/metrics');
+  t.equal(metrics.status, 200);
+  t.equal(parsePrometheusText(metrics.body).get('outrigger_example_sidecar_ready')?.samples[0]?.value, 1);
+  t.equal((await onPod(probePort, '/status')).status, 404, '/status is not on the probe listener');
+  t.equal((await onPod(adminPort, '/status')).status, 0, 'the admin server is not reachable on the pod IP');
+  const status = await net.get(`http://127.0.0.1:${adminPort}/status`);
+  t.equal(status.status, 200, '/status on the loopback admin server');
+});
 
-  const open = await spawnSidecar({ bin: exampleBin, config: { admin: { listen: '0.0.0.0:0' } } });
-  t.teardown(() => open.stop('SIGKILL'));
-  const openPort = Number(new URL(open.adminUrl).port);
-  for (const host of probes) t.notOk(await refused(host, openPort), `reachable on ${host} when configured to 0.0.0.0`);
+t.test('probes.listen "" turns the probe listener off', async (t) => {
+  const sc = await spawnSidecar({ bin: exampleBin, config: { probes: { listen: '' } } });
+  t.teardown(() => sc.stop('SIGKILL'));
+  await sc.waitReady();
+  t.equal(sc.probeUrl, '');
+  t.notOk(
+    sc.logs().some((l) => l.listener === 'probes'),
+    'no probe listener',
+  );
+});
+
+t.test('the admin server can be opened up, with a config key', async (t) => {
+  const net = await podNetwork();
+  t.teardown(() => net.close());
+  const sc = await spawnSidecar({ bin: exampleBin, config: { admin: { listen: '0.0.0.0:0' } }, prefix: net.enter });
+  t.teardown(() => sc.stop('SIGKILL'));
+  const port = new URL(sc.adminUrl).port;
+  await waitFor(async () => (await net.get(`http://${net.podIp}:${port}/status`)).status === 200, { what: '/status on the pod IP' });
+});
+
+t.test('/healthz fails after the event loop was blocked longer than the limit', async (t) => {
+  const sc = await spawnSidecar({ bin: exampleBin, config: { probes: { listen: '127.0.0.1:0', max_event_loop_delay_ms: 300 } } });
+  t.teardown(() => sc.stop('SIGKILL'));
+  await sc.waitReady();
+  const data = await sc.listenerAddress('data');
+  t.equal((await fetch(`${sc.probeUrl}/healthz`)).status, 200);
+  t.equal(await (await fetch(`http://${data}/block?ms=1000`)).text(), 'unblocked\n');
+  const after = await fetch(`${sc.probeUrl}/healthz`);
+  t.equal(after.status, 503);
+  t.match(await after.json(), { status: 'wedged', reason: /event loop blocked for \d+ ms \(limit 300 ms\)/ });
+  t.equal((await fetch(`${sc.adminUrl}/readyz`)).status, 200, 'readiness is not health');
 });

@@ -85,8 +85,20 @@ t.test('schema, --version, --help, usage errors', async (t) => {
   const parsed = JSON.parse(schema.stdout);
   t.equal(parsed.$schema, 'https://json-schema.org/draft/2020-12/schema');
   t.equal(parsed.additionalProperties, false);
-  t.same(Object.keys(parsed.properties).sort(), ['admin', 'greeting', 'limits', 'listen', 'log', 'shutdown', 'state_file', 'upstream']);
+  t.same(Object.keys(parsed.properties).sort(), [
+    'admin',
+    'config_watch',
+    'greeting',
+    'limits',
+    'listen',
+    'log',
+    'probes',
+    'shutdown',
+    'state_file',
+    'upstream',
+  ]);
   t.equal(parsed.properties.admin.properties.listen.default, '127.0.0.1:9899');
+  t.equal(parsed.properties.probes.properties.listen.default, '0.0.0.0:9898');
 
   t.same(await run(['--version']), { code: 0, stdout: 'example-sidecar 0.0.1\n', stderr: '' });
   const help = await run(['--help']);

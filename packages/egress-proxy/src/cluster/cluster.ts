@@ -117,13 +117,31 @@ export class Cluster {
     if (!this.#closed) this.#dnsTimer = setTimeout(() => void this.#resolve(), dns.refresh_ms).unref();
   }
 
-  /** Why the cluster is not usable yet, or undefined when it is. */
+  /**
+   * Why the cluster cannot be used as configured — its own TLS material is unusable — or
+   * undefined. Only what is local to the pod counts: an upstream down or a name that does not
+   * resolve is remote trouble, shown by `problem()`, never by readiness.
+   */
   notReadyReason(): string | undefined {
     if (this.#tls?.error !== undefined) return `cluster ${this.name}: tls: ${this.#tls.error}`;
-    if (this.config.dns !== undefined && !this.#dnsResolved) {
-      return `cluster ${this.name}: dns: ${this.#dnsError ?? 'not resolved yet'}`;
-    }
     return undefined;
+  }
+
+  /** What keeps the cluster from serving requests right now, for /status; undefined when nothing. */
+  problem(now: number): string | undefined {
+    const local = this.notReadyReason();
+    if (local !== undefined) return local;
+    if (this.config.dns !== undefined && !this.#dnsResolved) return `dns: ${this.#dnsError ?? 'not resolved yet'}`;
+    if (this.endpoints.length === 0) return 'no endpoints';
+    if (this.healthyEndpoints(now) === 0) return 'no healthy endpoint (all failing health checks or ejected)';
+    return undefined;
+  }
+
+  /** Endpoints that pass their health checks and are not ejected. */
+  healthyEndpoints(now: number): number {
+    let n = 0;
+    for (const e of this.endpoints) if (e.healthy && e.outlier.ejectedUntil <= now) n++;
+    return n;
   }
 
   /** An endpoint for the next try: healthy, not ejected, preferably not tried already. */
@@ -178,7 +196,8 @@ export class Cluster {
       requests: this.breaker.requests,
       pending: this.breaker.pending,
       overflows: this.breaker.overflows,
-      not_ready: this.notReadyReason(),
+      problem: this.problem(now),
+      healthy_endpoints: this.healthyEndpoints(now),
       endpoints: this.endpoints.map((e) => e.status(now)),
     };
   }

@@ -4,7 +4,7 @@
  * once, memory flat), active health checks and DNS endpoints.
  */
 import { createServer } from 'node:http';
-import { waitFor } from '@outrigger/runtime/testing';
+import { parsePrometheusText, waitFor } from '@outrigger/runtime/testing';
 import t from 'tap';
 import { startNginx } from '../fixtures/nginx.js';
 import { client, get, startProxy } from '../fixtures/proxy.js';
@@ -187,4 +187,33 @@ t.test('dns endpoints: every address of the name is an endpoint', async (t) => {
     eps.every((e) => /^http:\/\/(127\.0\.0\.1|\[::1\]):\d+\/$/.test(e.url)),
     JSON.stringify(eps.map((e) => e.url)),
   );
+});
+
+t.test('every endpoint of a cluster down: still ready; /status and the metrics say so', async (t) => {
+  const a = await startServer(t, (_req, res) => res.end('a'));
+  const b = await startServer(t, (_req, res) => res.end('b'));
+  const proxy = await startProxy(t, {
+    listener: { access_log: false },
+    routes: [{ name: 'down', match: { path_prefix: '/' }, cluster: 'down' }],
+    clusters: {
+      down: {
+        endpoints: [a.url, b.url],
+        health_check: { path: '/', interval_ms: 100, unhealthy_threshold: 1, healthy_threshold: 1 },
+      },
+    },
+  });
+  const healthy = async () => {
+    const families = parsePrometheusText(await (await fetch(`${proxy.sidecar.probeUrl}/metrics`)).text());
+    return families.get('outrigger_egress_proxy_cluster_healthy_endpoints')?.samples.find((s) => s.labels.cluster === 'down')?.value;
+  };
+  await waitFor(async () => (await healthy()) === 2, { what: 'both endpoints healthy' });
+  await a.close();
+  await b.close();
+  await waitFor(async () => (await healthy()) === 0, { what: 'the metric shows no healthy endpoint' });
+  const cluster = (await status(proxy.sidecar.adminUrl)).detail.clusters.down as unknown as { problem: string; healthy_endpoints: number };
+  t.equal(cluster.healthy_endpoints, 0);
+  t.match(cluster.problem, /no healthy endpoint/);
+  const readyz = await fetch(`${proxy.sidecar.probeUrl}/readyz`);
+  t.equal(readyz.status, 200, 'a cluster with every endpoint down does not make the proxy unready');
+  t.equal((await get(client(t), `${proxy.url}/x`)).status >= 500, true, 'calls to it fail meanwhile');
 });

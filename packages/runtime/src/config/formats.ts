@@ -28,6 +28,10 @@ export const formats: Readonly<Record<string, Format>> = {
     expected: 'host:port (e.g. 127.0.0.1:4140)',
     check: (value) => (tryParseHostPort(value) ? undefined : ''),
   },
+  'listen-or-off': {
+    expected: 'host:port (e.g. 0.0.0.0:9821), or "" for off',
+    check: (value) => (value === '' || tryParseHostPort(value) ? undefined : ''),
+  },
   regex: {
     expected: 'a valid regular expression',
     check: (value) => {

@@ -3,8 +3,8 @@ import { readFile } from 'node:fs/promises';
 import { dirname, extname, resolve } from 'node:path';
 import { type TObject, Type } from '@sinclair/typebox';
 import { parseDocument } from 'yaml';
-import { runtimeSchema } from '../runtime-config.js';
-import type { ConfigIssue, SidecarConfig, SidecarDefinition } from '../sidecar.js';
+import { runtimeKeys, runtimeSchema } from '../runtime-config.js';
+import type { ConfigDefinition, ConfigIssue, SidecarConfig } from '../sidecar.js';
 import { type Env, interpolate } from './interpolate.js';
 import { type Schema, validate } from './validate.js';
 
@@ -12,15 +12,14 @@ export type LoadResult<C> =
   | { ok: true; config: C }
   | { ok: false; code: 'OUTRIGGER_E_CONFIG_READ' | 'OUTRIGGER_E_CONFIG'; issues: ConfigIssue[] };
 
-const reserved = ['admin', 'log', 'shutdown'];
-
 /** The whole config schema of a sidecar: its own keys plus the runtime's. */
-export function configSchema(definition: SidecarDefinition): TObject {
-  for (const key of reserved) {
+export function configSchema(definition: ConfigDefinition): TObject {
+  const runtime = runtimeSchema({ admin: definition.defaultAdminPort, probes: definition.defaultProbePort });
+  for (const key of runtimeKeys) {
     if (key in definition.schema.properties) throw new Error(`${definition.name}: schema must not define "${key}" (the runtime owns it)`);
   }
   return Type.Object(
-    { ...definition.schema.properties, ...runtimeSchema(definition.defaultAdminPort) },
+    { ...definition.schema.properties, ...runtime },
     {
       additionalProperties: false,
       title: `Outrigger ${definition.name} config`,
@@ -53,7 +52,7 @@ export function parseConfigText(text: string, file: string): { value: unknown; i
 }
 
 /** Validates an already parsed config value; relative paths in it are relative to `configPath`'s directory. */
-export function resolveConfig<C>(definition: SidecarDefinition, raw: unknown, env: Env, configPath = 'config.yaml'): LoadResult<C> {
+export function resolveConfig<C>(definition: ConfigDefinition, raw: unknown, env: Env, configPath = 'config.yaml'): LoadResult<C> {
   const interpolationIssues: ConfigIssue[] = [];
   const interpolated = interpolate(raw, env, interpolationIssues);
   const { value, issues } = validate(configSchema(definition) as unknown as Schema, interpolated);
@@ -68,21 +67,24 @@ export function resolveConfig<C>(definition: SidecarDefinition, raw: unknown, en
   return { ok: true, config: deepFreeze(value) as C };
 }
 
-export async function loadConfig<C>(definition: SidecarDefinition, file: string, env: Env = process.env): Promise<LoadResult<C>> {
+/** Reads and parses a config file; problems come back as issues (`OUTRIGGER_E_CONFIG_READ`). */
+export async function readConfigFile(file: string): Promise<{ ok: true; value: unknown } | { ok: false; issues: ConfigIssue[] }> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
     const err = error as NodeJS.ErrnoException;
-    return {
-      ok: false,
-      code: 'OUTRIGGER_E_CONFIG_READ',
-      issues: [{ path: file, message: `cannot read config: ${err.code ?? err.message}` }],
-    };
+    return { ok: false, issues: [{ path: file, message: `cannot read config: ${err.code ?? err.message}` }] };
   }
   const parsed = parseConfigText(text, file);
-  if (parsed.issues.length > 0) return { ok: false, code: 'OUTRIGGER_E_CONFIG_READ', issues: parsed.issues };
-  return resolveConfig<C>(definition, parsed.value, env, file);
+  if (parsed.issues.length > 0) return { ok: false, issues: parsed.issues };
+  return { ok: true, value: parsed.value };
+}
+
+export async function loadConfig<C>(definition: ConfigDefinition, file: string, env: Env = process.env): Promise<LoadResult<C>> {
+  const read = await readConfigFile(file);
+  if (!read.ok) return { ok: false, code: 'OUTRIGGER_E_CONFIG_READ', issues: read.issues };
+  return resolveConfig<C>(definition, read.value, env, file);
 }
 
 export function deepFreeze<T>(value: T): T {

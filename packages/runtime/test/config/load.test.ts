@@ -11,6 +11,7 @@ const definition: SidecarDefinition = {
   version: '1',
   description: 'demo',
   defaultAdminPort: 9999,
+  defaultProbePort: 9998,
   schema: Type.Object({ a: Type.Integer({ default: 1 }), b: Type.Integer({ default: 2 }) }, { additionalProperties: false }),
   rules: (c) =>
     (c as unknown as { a: number; b: number }).a > (c as unknown as { b: number }).b ? [{ path: 'a', message: 'must not exceed b' }] : [],
@@ -33,6 +34,8 @@ t.test('load: defaults for the runtime keys, frozen result', async (t) => {
     admin: { listen: '127.0.0.1:9999', enabled: true },
     log: { level: 'info' },
     shutdown: { drain_timeout_ms: 20000 },
+    probes: { listen: '0.0.0.0:9998', max_event_loop_delay_ms: 5000 },
+    config_watch: { enabled: true, debounce_ms: 1000 },
   });
   t.ok(Object.isFrozen(result.config) && Object.isFrozen(result.config.admin));
 });

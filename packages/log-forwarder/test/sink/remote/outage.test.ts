@@ -56,6 +56,7 @@ t.test('3. sink down while the app writes and rotates: everything delivered afte
   };
   const fwd = await spawnSidecar({ bin, config });
   t.teardown(() => fwd.stop('SIGKILL').catch(() => undefined));
+  await fwd.waitReady();
   const log = join(logs, 'app.log');
 
   // The outage: the app writes, logs rotate three times, the forwarder is probed all along.
@@ -64,8 +65,11 @@ t.test('3. sink down while the app writes and rotates: everything delivered afte
   let maxSinkHeld = 0;
   let maxRss = 0;
   let sawPaused = false;
+  const unready: string[] = [];
   const started = Date.now();
   const probe = async () => {
+    const readyz = await fetch(`${fwd.probeUrl}/readyz`);
+    if (readyz.status !== 200) unready.push(await readyz.text());
     maxInFlight = Math.max(maxInFlight, await scrape(fwd.adminUrl, 'outrigger_log_forwarder_in_flight_bytes'));
     maxSinkHeld = Math.max(maxSinkHeld, await scrape(fwd.adminUrl, 'outrigger_log_forwarder_sink_in_flight_bytes', { sink: 'collector' }));
     sawPaused ||= (await scrape(fwd.adminUrl, 'outrigger_log_forwarder_sink_reading_paused', { sink: 'collector' })) === 1;
@@ -97,6 +101,9 @@ t.test('3. sink down while the app writes and rotates: everything delivered afte
   t.ok(maxSinkHeld <= SINK_CAP + CHUNK, `sink in-flight bytes stayed under its cap (${maxSinkHeld} ≤ ${SINK_CAP} + one batch)`);
   t.ok(maxRss < 200_000, `RSS stayed bounded (${Math.round(maxRss / 1024)} MB)`);
   t.equal(await scrape(fwd.adminUrl, 'outrigger_log_forwarder_sink_healthy', { sink: 'collector' }), 0);
+  t.same(unready, [], 'the only sink down: /readyz on the probe listener answered 200 throughout');
+  const down = (await (await fetch(`${fwd.adminUrl}/status`)).json()) as { detail: { sinks: { collector: { health: unknown } } } };
+  t.match(down.detail.sinks.collector.health, { healthy: false }, '/status shows the sink down');
 
   server.down = false;
   try {
