@@ -1,14 +1,8 @@
 #!/usr/bin/env node
 // Bundles each sidecar (every package with src/main.ts) for running: dist/bundle/<name>.main.mjs
 // is the sidecar (with chunks/ for what it loads lazily), and dist/bundle/<name>.mjs the
-// executable that starts it (entry.mjs). One file starts about twice as fast as the module graph it replaces
-// (docs/benchmarks.md): what a pod waits for on every start. Images ship the bundles.
-//
-// The entry turns on Node's module compile cache before the bundle is compiled, so that a restart
-// loads the bundle's compiled code from disk instead of compiling megabytes of JavaScript again. The
-// cache goes to $NODE_COMPILE_CACHE, else Node's default (os.tmpdir()/node-compile-cache); it
-// stays off, silently, when that directory is not writable (a read-only root filesystem) or when
-// NODE_DISABLE_COMPILE_CACHE=1.
+// executable that starts it (entry.mjs). One file starts about twice as fast as the module graph
+// it replaces (docs/benchmarks.md): what a pod waits for on every start. Images ship the bundles.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -5,7 +5,7 @@
 //                               packages/runtime/dist/bundle/example-sidecar.mjs)
 //   COMPILE_CACHE=off|cold|warm  Node's module compile cache: off, an empty cache at every start,
 //                               or one cache filled by a first (uncounted) start. Default: as
-//                               the program sets it (the bundle's entry turns it on).
+//                               the environment has it.
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
