@@ -1,31 +1,31 @@
 #!/usr/bin/env node
-// Bundles each sidecar (every package with src/main.ts) into one file, dist/bundle/<name>.mjs.
-// One file starts about twice as fast as the module graph it replaces (measured in
-// docs/benchmarks.md): what a pod waits for on every start. Images ship the bundles.
-import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+// Bundles each sidecar (every package with src/main.ts) for running: dist/bundle/<name>.main.mjs
+// is the sidecar (with chunks/ for what it loads lazily), and dist/bundle/<name>.mjs the
+// executable that starts it (entry.mjs). One file starts about twice as fast as the module graph
+// it replaces (docs/benchmarks.md): what a pod waits for on every start. Images ship the bundles.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { nodeFlags } from './node-flags.mjs';
+import { sidecars, writeEntry } from './entry.mjs';
+import { nodeFloor } from './node-version.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const entries = [];
-for (const name of readdirSync(join(root, 'packages'))) {
-  const main = join(root, 'packages', name, 'dist/src/main.js');
-  if (existsSync(main)) entries.push({ main, out: join(root, 'packages', name, 'dist/bundle', `${name}.mjs`), flags: nodeFlags(name) });
-}
+const [major, minor] = nodeFloor();
+const entries = sidecars().map((s) => ({ ...s, main: join(root, 'packages', s.name, 'dist/src/main.js') }));
 // The runtime's test sidecar, for the start-up benchmark.
 entries.push({
+  name: 'example-sidecar',
   main: join(root, 'packages/runtime/dist/test/fixtures/example-sidecar.js'),
-  out: join(root, 'packages/runtime/dist/bundle/example-sidecar.mjs'),
+  dir: join(root, 'packages/runtime/dist/bundle'),
   flags: [],
 });
 
 await Promise.all(
-  entries.map(({ main, out }) =>
+  entries.map(({ name, main, dir }) =>
     build({
-      entryPoints: [{ in: main, out: basename(out, '.mjs') }],
-      outdir: dirname(out),
+      entryPoints: [{ in: main, out: `${name}.main` }],
+      outdir: dir,
       outExtension: { '.js': '.mjs' },
       // Code behind a dynamic import() (the `outrigger` program's sidecars, lazily loaded parts)
       // goes into chunks that load only when used.
@@ -34,7 +34,7 @@ await Promise.all(
       bundle: true,
       platform: 'node',
       format: 'esm',
-      target: 'node20.18',
+      target: `node${major}.${minor}`,
       sourcemap: 'linked',
       logLevel: 'warning',
       external: ['fsevents'],
@@ -46,10 +46,9 @@ await Promise.all(
   ),
 );
 
-// Run as an executable, a bundle starts node with the sidecar's flags (see node-flags.mjs).
-for (const { out, flags } of entries) {
-  const text = readFileSync(out, 'utf8').replace(/^#!.*\n/, '');
-  const hashbang = flags.length > 0 ? `#!/usr/bin/env -S node ${flags.join(' ')}` : '#!/usr/bin/env node';
-  writeFileSync(out, `${hashbang}\n${text}`);
-  chmodSync(out, 0o755);
+for (const entry of entries) {
+  // The sources' `#!/usr/bin/env node` is the entry's business.
+  const main = join(entry.dir, `${entry.name}.main.mjs`);
+  writeFileSync(main, readFileSync(main, 'utf8').replace(/^#!.*\n/, ''));
+  writeEntry(entry);
 }

@@ -4,7 +4,7 @@
 // It calls the app the way a new client would, shows what each sidecar did, then shuts the pod
 // down as Kubernetes would (SIGTERM) and exits 0 only if every part behaved.
 //   npm run demo               run the scenario and stop
-//   npm run demo -- --serve    keep the pod running until Ctrl-C
+//   npm run demo -- --serve    keep the pod running until Ctrl-C (or q)
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
@@ -13,6 +13,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { nodeFlags } from './node-flags.mjs';
+import { reRunUnderSupportedNode } from './node-version.mjs';
+
+await reRunUnderSupportedNode();
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const serve = process.argv.includes('--serve');
@@ -46,8 +49,10 @@ async function waitFor(what, fn, timeoutMs = 15000) {
   }
 }
 
+// Each container in its own process group: Ctrl-C in the terminal reaches only this script, which
+// then stops the pod the way the kubelet does (SIGTERM to every container, in order).
 function start(name, args, env) {
-  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const logs = [];
   child.stdout.setEncoding('utf8').on('data', (d) => logs.push(d));
   child.stderr.setEncoding('utf8').on('data', (d) => logs.push(d));
@@ -60,6 +65,33 @@ function start(name, args, env) {
 function sidecar(name, env) {
   const bin = join(root, 'packages', name, 'dist/bundle', `${name}.mjs`);
   return start(name, [...nodeFlags(name), bin, 'run', '-c', join(root, 'examples/demo', `${name}.yaml`)], env);
+}
+
+// A stop request (Ctrl-C, SIGTERM) ends --serve; during the scenario it waits for its end.
+const stopRequested = new Promise((resolve) => {
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => resolve(signal));
+});
+process.on('exit', () => {
+  for (const c of children) if (c.child.exitCode === null && c.child.signalCode === null) c.child.kill('SIGKILL');
+});
+
+// In a terminal, Ctrl-C is read as a key rather than sent as SIGINT to the whole foreground
+// process group: npm's `sh -c` (dash on Debian) would otherwise end by SIGINT even though the pod
+// stopped cleanly, and `npm run demo` would not exit 0.
+function keyPressed() {
+  const stdin = process.stdin;
+  if (!stdin.isTTY) return new Promise(() => {});
+  stdin.setRawMode(true);
+  stdin.resume();
+  return new Promise((resolve) => {
+    stdin.on('data', (key) => {
+      if (key.includes(0x03) || key.includes(0x04) || key.includes(0x71)) {
+        stdin.setRawMode(false);
+        stdin.pause();
+        resolve();
+      }
+    });
+  });
 }
 
 const dir = await mkdtemp(join(tmpdir(), 'outrigger-demo-'));
@@ -158,7 +190,7 @@ try {
 
   if (serve) {
     console.log(`\nServing: curl -H 'api-version: 2024-06-01' ${base}/customers/7  (Ctrl-C stops the pod)`);
-    await new Promise((resolve) => process.once('SIGINT', resolve));
+    await Promise.race([stopRequested, keyPressed()]);
   }
 
   console.log('\n4. the pod stops: SIGTERM to every container, as the kubelet does');

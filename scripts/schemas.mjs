@@ -5,6 +5,9 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { reRunUnderSupportedNode } from './node-version.mjs';
+
+await reRunUnderSupportedNode();
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 for (const name of readdirSync(join(root, 'packages'))) {

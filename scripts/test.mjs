@@ -6,6 +6,9 @@ import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { reRunUnderSupportedNode } from './node-version.mjs';
+
+await reRunUnderSupportedNode();
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const tap = join(root, 'node_modules/tap/dist/esm/run.mjs');

@@ -153,8 +153,11 @@ fastify.listen({ port: ${port}, host: '127.0.0.1' });`,
       return { port, pid: child.pid };
     }
     case 'outrigger':
+    case 'outrigger V8 default heap':
     case 'outrigger semi-space 1 MB':
-    case 'outrigger semi-space 4 MB': {
+    case 'outrigger semi-space 2 MB':
+    case 'outrigger semi-space 4 MB':
+    case 'outrigger semi-space 8 MB': {
       const cfg = join(dir, 'egress.yaml');
       writeFileSync(
         cfg,
@@ -170,7 +173,7 @@ fastify.listen({ port: ${port}, host: '127.0.0.1' });`,
       // 'outrigger' runs with the sidecar's own Node flags (package.json outrigger.nodeFlags);
       // the variants show the memory/CPU trade of a smaller young generation.
       const semi = /semi-space (\d+) MB/.exec(name);
-      const flags = semi ? [`--max-semi-space-size=${semi[1]}`] : nodeFlags('egress-proxy');
+      const flags = semi ? [`--max-semi-space-size=${semi[1]}`] : name.includes('V8 default') ? [] : nodeFlags('egress-proxy');
       const child = start(process.execPath, [...flags, process.env.BIN ?? join(pkgDir, 'dist/bundle/egress-proxy.mjs'), 'run', '-c', cfg]);
       await waitPort(port);
       return { port, pid: child.pid };
@@ -251,8 +254,10 @@ const allPeers = [
   'node-http-proxy',
   '@fastify/http-proxy',
   'outrigger',
+  'outrigger V8 default heap',
   'outrigger semi-space 1 MB',
-  'outrigger semi-space 4 MB',
+  'outrigger semi-space 2 MB',
+  'outrigger semi-space 8 MB',
 ];
 // PEERS=direct,outrigger to run some of them.
 const peers = process.env.PEERS ? process.env.PEERS.split(',') : allPeers;

@@ -20,6 +20,8 @@ const bin = process.env.BIN ?? join(here, '../../packages/log-forwarder/dist/bun
 const LINES = Number(process.env.LINES ?? 2_000_000);
 const RUNS = Number(process.env.RUNS ?? 3);
 const CASES = (process.env.CASES ?? 'blackhole,file,rsyslog,naive').split(',');
+// NODE_FLAGS="--max-semi-space-size=2" to try other heap settings than outrigger.nodeFlags.
+const flags = process.env.NODE_FLAGS === undefined ? nodeFlags('log-forwarder') : process.env.NODE_FLAGS.split(' ').filter(Boolean);
 
 const work = mkdtempSync(join(tmpdir(), 'lf-bench-tail-'));
 const logs = join(work, 'logs');
@@ -93,7 +95,7 @@ async function forwarder(name, sink) {
   return {
     start: () => {
       void poll();
-      return spawn(process.execPath, [...nodeFlags('log-forwarder'), bin, 'run', '-c', config], { stdio: ['ignore', 'ignore', 'inherit'] });
+      return spawn(process.execPath, [...flags, bin, 'run', '-c', config], { stdio: ['ignore', 'ignore', 'inherit'] });
     },
     count: () => acked.n,
     done: () => {

@@ -14,6 +14,9 @@ export function createPool(cfg: AdapterConfig['upstream'], tls: TlsFiles | undef
     headersTimeout: cfg.timeout_ms ?? 30_000,
     bodyTimeout: cfg.body_timeout_ms ?? 30_000,
     keepAliveTimeout: 4_000,
+    // HTTP/1.1 only (undici 8 would take h2 when a TLS upstream offers it): headers pass through
+    // as HTTP/1.1 messages, hop-by-hop ones included.
+    allowH2: false,
     ...(tls ? { connect: currentConnector(tls) } : {}),
   });
 }
@@ -26,7 +29,7 @@ function currentConnector(tls: TlsFiles): buildConnector.connector {
     if (connector === undefined || generation !== tls.generation) {
       try {
         // Throws while the files were never usable; SNI: undici sends the URL's host name.
-        connector = buildConnector({ ...tls.connectionOptions() } as buildConnector.BuildOptions);
+        connector = buildConnector({ ...tls.connectionOptions(), allowH2: false } as buildConnector.BuildOptions);
       } catch (error) {
         process.nextTick(() => callback(error as Error, null));
         return;

@@ -1,5 +1,10 @@
 /**
  * Acceptance 14: 1,000 files tailed at once → memory stays bounded (the figure is reported).
+ * Measured on the sidecar as it ships: the bundle with its Node flags (outrigger.nodeFlags), no
+ * source maps (the bundle's map alone adds ~30 MB) and without the hook tap puts into every child's
+ * NODE_OPTIONS (@tapjs/processinfo: ~35 MB; `env -u` drops it after tap's spawn wrapper). With
+ * V8's default young generation the figure is mostly GC slack, not held data: under this burst
+ * Node 24 grows new space to 64 MB (Node 20: 32 MB); the data held is ~10 KB per file.
  */
 import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -9,7 +14,8 @@ import t from 'tap';
 import { numbered, tempDir } from './fixtures/harness.js';
 import { peakRssKb } from './fixtures/lines.js';
 
-const bin = fileURLToPath(new URL('../src/main.js', import.meta.url));
+const bin = fileURLToPath(new URL('../bundle/log-forwarder.mjs', import.meta.url));
+const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { outrigger: { nodeFlags: string[] } };
 const FILES = 1000;
 const LINES = 100;
 
@@ -33,6 +39,8 @@ async function runWith(t: { teardown(fn: () => unknown): void }, files: number) 
   const out = path.join(dir, 'out.jsonl');
   const fwd = await spawnSidecar({
     bin,
+    prefix: ['env', '-u', 'NODE_OPTIONS'],
+    nodeArgs: ['--no-enable-source-maps', ...pkg.outrigger.nodeFlags],
     config: {
       state_dir: path.join(dir, 'state'),
       log: { level: 'warn' },
@@ -70,6 +78,8 @@ t.test('14. 1,000 files tailed at once: every line delivered, memory bounded', a
   t.comment(`peak RSS: 1 file ${one.rssMb.toFixed(1)} MB, ${FILES} files ${many.rssMb.toFixed(1)} MB`);
   // The process baseline (runtime, admin server) is the same for both; 1,000 open files and
   // their state add a bounded amount, not a copy of the data.
-  t.ok(many.rssMb - one.rssMb < 60, `1,000 files add ${(many.rssMb - one.rssMb).toFixed(1)} MB`);
-  t.ok(many.rssMb < 200, `peak RSS ${many.rssMb.toFixed(1)} MB`);
+  // Measured on Node 24 (2 cores): 1 file 73 MB, 1,000 files 113-131 MB (+40-58: ~10 KB of state
+  // per file, the rest GC slack and libuv); without the semi-space flag 1,000 files peak at 141-170.
+  t.ok(many.rssMb - one.rssMb < 70, `1,000 files add ${(many.rssMb - one.rssMb).toFixed(1)} MB`);
+  t.ok(many.rssMb < 150, `peak RSS ${many.rssMb.toFixed(1)} MB`);
 });

@@ -7,7 +7,6 @@ export function jsonSchema(definition: ConfigDefinition): Record<string, unknown
   const schema = JSON.parse(JSON.stringify(configSchema(definition))) as Record<string, unknown>;
   return {
     $schema: 'https://json-schema.org/draft/2020-12/schema',
-    $id: `https://outrigger.dev/schema/${definition.name}.json`,
     ...schema,
   };
 }

@@ -57,6 +57,8 @@ export interface SpawnOptions {
   waitForAdmin?: boolean;
   /** A command prefix to run the sidecar under, e.g. a `PodNetwork`'s `enter`. */
   prefix?: readonly string[];
+  /** Node.js options before the bin, e.g. the sidecar's `outrigger.nodeFlags`. */
+  nodeArgs?: readonly string[];
 }
 
 export interface Exit {
@@ -116,7 +118,7 @@ export async function spawnSidecar(options: SpawnOptions): Promise<SpawnedSideca
     await writeFile(configPath, stringify(config));
   }
   const args = (options.args ?? ['run', '-c', '{config}']).map((a) => (a === '{config}' ? configPath : a));
-  const command = [...(options.prefix ?? []), process.execPath, '--enable-source-maps', options.bin, ...args];
+  const command = [...(options.prefix ?? []), process.execPath, '--enable-source-maps', ...(options.nodeArgs ?? []), options.bin, ...args];
   const child = spawn(command[0] as string, command.slice(1), {
     env: { ...process.env, LOG_LEVEL: process.env.OUTRIGGER_TEST_LOG_LEVEL ?? 'info', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -75,6 +75,9 @@ export class Endpoint {
     this.pool = new Pool(this.origin, {
       connections: options.maxConnections,
       pipelining: 1,
+      // HTTP/1.1 only (undici 8 would take h2 when a TLS upstream offers it): hop-by-hop
+      // handling and per-connection accounting are HTTP/1.1's.
+      allowH2: false,
       keepAliveTimeout: options.idleTimeoutMs,
       keepAliveMaxTimeout: options.idleTimeoutMs,
       // An upstream's `Keep-Alive: timeout=N` hint is honoured minus this margin, so the proxy
@@ -114,6 +117,7 @@ export class Endpoint {
         ...(options ?? {}),
         keepAlive: true,
         keepAliveInitialDelay: 60000,
+        allowH2: false,
         // A rotated certificate gets a new connector, so old sessions are never resumed with it.
         maxCachedSessions: 100,
       } as buildConnector.BuildOptions);

@@ -92,6 +92,8 @@ export class HttpClient {
       connections: this.options.connections,
       pipelining: 1,
       keepAliveTimeout: 30_000,
+      // HTTP/1.1 as before undici 8 (which would take h2 when a TLS endpoint offers it).
+      allowH2: false,
       ...(connect ? { connect } : {}),
     });
     this.#poolGeneration = generation;
