@@ -1,5 +1,5 @@
 /** Builds the running sidecar from a validated config: engine, upstream pool, listener. */
-import { OutriggerError, type SidecarContext, type SidecarInstance, TlsFiles } from '@outrigger/runtime';
+import { OutriggerError, redactUrl, type SidecarContext, type SidecarInstance, TlsFiles } from '@outrigger/runtime';
 import type { AdapterConfig } from './config.js';
 import { Engine } from './engine.js';
 import { AdapterMetrics } from './metrics.js';
@@ -62,7 +62,7 @@ export function buildAdapter(config: AdapterConfig, ctx: SidecarContext): Sideca
     status: () => ({
       mode: config.mode,
       listen: l.address,
-      upstream: { url: config.upstream.url, version: config.upstream.version },
+      upstream: { url: redactUrl(config.upstream.url), version: config.upstream.version },
       versions: engine.chain.versions,
       default_version: config.versioning.default ?? engine.chain.newest,
       in_flight: l.inFlight(),

@@ -3,7 +3,7 @@
  * per-connection bookkeeping (has this connection served a response yet?) and the endpoint's
  * health, outlier and load state.
  */
-import type { TlsFiles } from '@outrigger/runtime';
+import { redactUrl, type TlsFiles } from '@outrigger/runtime';
 import { buildConnector, Client, type Dispatcher, Pool } from 'undici';
 import { OutlierState } from '../cluster/outlier.js';
 
@@ -133,7 +133,8 @@ export class Endpoint {
 
   status(now: number): object {
     return {
-      url: this.url.href,
+      // /status may be read by people who must not see a credential in an endpoint's URL.
+      url: redactUrl(this.url.href),
       healthy: this.healthy,
       ejected: this.outlier.ejected(now),
       ejected_until: this.outlier.ejected(now) ? new Date(this.outlier.ejectedUntil).toISOString() : undefined,
