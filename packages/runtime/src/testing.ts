@@ -194,13 +194,15 @@ export async function spawnSidecar(options: SpawnOptions): Promise<SpawnedSideca
     return String(line.address);
   };
 
+  // A deadline for failures only: a loaded CI machine can take seconds to start a process.
+  const startTimeoutMs = 30_000;
   let adminUrl = '';
   const adminWanted =
     options.waitForAdmin ?? !(typeof options.config === 'object' && (options.config.admin as { enabled?: boolean })?.enabled === false);
-  if (adminWanted && !options.args) adminUrl = `http://${await listenerAddress('admin')}`;
+  if (adminWanted && !options.args) adminUrl = `http://${await listenerAddress('admin', startTimeoutMs)}`;
   let probeUrl = '';
   const probesWanted = typeof options.config === 'object' && (options.config.probes as { listen?: string } | undefined)?.listen !== '';
-  if (adminWanted && probesWanted && !options.args) probeUrl = `http://${await listenerAddress('probes')}`;
+  if (adminWanted && probesWanted && !options.args) probeUrl = `http://${await listenerAddress('probes', startTimeoutMs)}`;
 
   return {
     child,
