@@ -3,6 +3,8 @@
  * files it names (read, checked, re-read when they change) and the Node connection options made
  * from them. Verification is on unless a config says `verify: false` (for testing only).
  */
+
+import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
@@ -212,6 +214,8 @@ export class TlsFiles {
 
   /** Parses the material the way a connection would, so bad files are refused once, here. */
   #check(material: Material): Material | string {
+    const caProblem = material.ca === undefined ? undefined : caBundleProblem(material.ca);
+    if (caProblem !== undefined) return `tls.ca_file: ${this.#paths.ca_file}: ${caProblem}`;
     try {
       createSecureContext({ ...material, minVersion: this.#config?.min_version ?? 'TLSv1.2' });
       return material;
@@ -237,6 +241,31 @@ export class TlsFiles {
     }
     return Object.freeze(options);
   }
+}
+
+const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g;
+
+/**
+ * Why a CA bundle is unusable, or undefined. `createSecureContext` silently skips what it cannot
+ * parse in `ca` (an empty or half-written file would trust nothing), so each block is checked.
+ */
+function caBundleProblem(pem: Buffer): string | undefined {
+  const text = pem.toString('latin1');
+  let certificates = 0;
+  for (const [block, label] of text.matchAll(PEM_BLOCK)) {
+    if (label !== 'CERTIFICATE') continue;
+    try {
+      new X509Certificate(block);
+    } catch (error) {
+      return `certificate ${certificates + 1} cannot be parsed (${(error as Error).message})`;
+    }
+    certificates++;
+  }
+  const begun = text.match(/-----BEGIN /g)?.length ?? 0;
+  const complete = [...text.matchAll(PEM_BLOCK)].length;
+  if (begun !== complete) return 'a PEM block is not complete (the file may be half-written)';
+  if (certificates === 0) return 'no PEM certificate in the file';
+  return undefined;
 }
 
 function same(a: Buffer | undefined, b: Buffer | undefined): boolean {

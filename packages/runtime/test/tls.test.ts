@@ -1,4 +1,4 @@
-import { copyFile, mkdtemp, readFile, rename, rm } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -187,6 +187,28 @@ t.test('files that do not exist yet: connections fail with the reason, then work
   t.equal(changes, 1);
   const port = await server(t, { cert: pki.serverCert, key: pki.serverKey });
   t.equal(await talk(port, files.connectionOptions()), '-');
+});
+
+t.test('a CA file that holds no whole certificate is refused (createSecureContext would take it)', async (t) => {
+  const dir = await tempDir(t);
+  const ca = join(dir, 'ca.pem');
+  const pem = await readFile(pki.caCert, 'utf8');
+  const port = await server(t, { cert: pki.serverCert, key: pki.serverKey });
+  for (const bad of ['', 'not a pem\n', pem.slice(0, 200), `${pem}${pem.slice(0, 120)}`, pem.replace(/[A-Za-z0-9+/]{40}\n/, '!!!!\n')]) {
+    await writeFile(ca, bad);
+    const files = tls(t, { ca_file: ca, verify: true, min_version: 'TLSv1.2' });
+    t.match(files.error, new RegExp(`^tls\\.ca_file: ${ca.replace(/[.]/g, '\\.')}: `), JSON.stringify(bad.slice(-30)));
+    t.throws(() => files.connectionOptions(), { code: 'OUTRIGGER_E_TLS_FILES' });
+  }
+  // A good one, then half of a new one written in place: the good one stays in use.
+  await writeFile(ca, pem);
+  const log = capture();
+  const files = tls(t, { ca_file: ca, verify: true, min_version: 'TLSv1.2' }, { logger: log.logger });
+  await files.ready();
+  await writeFile(ca, pem.slice(0, 300));
+  await waitFor(() => log.lines.some((l) => l.code === 'OUTRIGGER_E_TLS_FILES'), { what: 'the half-written CA reported' });
+  t.equal(files.error, undefined);
+  t.equal(await talk(port, files.connectionOptions()), '-', 'the last good CA still trusted');
 });
 
 t.test('describeTlsError explains verification failures, through cause chains', async (t) => {

@@ -3,7 +3,7 @@
  * wrong-name certificates → 502; with ca_file → works; SNI/servername; minimum TLS version;
  * a client certificate replaced on disk is used for new connections without a restart.
  */
-import { copyFile, rename } from 'node:fs/promises';
+import { copyFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { makePki, waitFor } from '@outrigger/runtime/testing';
 import t from 'tap';
@@ -80,9 +80,11 @@ t.test('mTLS: a client certificate replaced on disk is used for new connections'
   t.equal(proxy.sidecar.child.exitCode, null, 'same process');
 });
 
-t.test('not ready until the TLS files load; ready once they appear', async (t) => {
+t.test('not ready while the TLS files are unusable; ready once they are fixed on disk', async (t) => {
   const dir = await tempDir(t);
   const ca = join(dir, 'ca.pem');
+  // The file must exist for the config to load; a half-written one is refused by TlsFiles.
+  await writeFile(ca, '-----BEGIN CERTIFICATE-----\nMIIB\n');
   const late = await startProxy(
     t,
     {
@@ -94,7 +96,8 @@ t.test('not ready until the TLS files load; ready once they appear', async (t) =
   const before = await fetch(`${late.sidecar.adminUrl}/readyz`);
   t.equal(before.status, 503);
   t.match(await before.text(), /cluster late: tls/);
-  await copyFile(pki.caCert, ca);
+  await copyFile(pki.caCert, `${ca}.new`);
+  await rename(`${ca}.new`, ca);
   await late.sidecar.waitReady();
   t.equal((await get(agent, `${late.url}/late/ok`)).body, 'ok');
 });
