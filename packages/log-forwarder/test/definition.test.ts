@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveConfig } from '@outrigger/runtime';
@@ -89,20 +89,21 @@ t.test('schema errors name the path', async (t) => {
   );
 });
 
-// The TLS files a config names must be readable when it is loaded.
-const files = mkdtempSync(join(tmpdir(), 'log-forwarder-def-'));
-t.teardown(() => rmSync(files, { recursive: true, force: true }));
-const file = (name: string) => {
-  writeFileSync(join(files, name), 'x\n');
-  return join(files, name);
-};
-
 t.test('a sink tls block: the shared names; cert_file without key_file is refused', async (t) => {
+  // The files a config names must exist when it loads; their contents are not looked at here.
+  const dir = await mkdtemp(join(tmpdir(), 'lf-definition-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  for (const name of ['ca.pem', 'tls.crt']) await writeFile(join(dir, name), 'PEM');
   const loki = (tls: Record<string, unknown>) =>
-    check({ ...base, sinks: { loki: { type: 'loki', inputs: ['app'], endpoint: 'https://loki:3100', labels: { app: 'x' }, tls } } });
-  const good = loki({ ca_file: file('ca.pem'), servername: 'loki.internal', min_version: 'TLSv1.3' });
+    resolveConfig<ForwarderConfig>(
+      definition,
+      { ...base, sinks: { loki: { type: 'loki', inputs: ['app'], endpoint: 'https://loki:3100', labels: { app: 'x' }, tls } } },
+      {},
+      join(dir, 'config.yaml'),
+    );
+  const good = loki({ ca_file: 'ca.pem', servername: 'loki.internal', min_version: 'TLSv1.3' });
   t.ok(good.ok, JSON.stringify(!good.ok && good.issues));
-  const half = loki({ cert_file: file('tls.crt') });
+  const half = loki({ cert_file: 'tls.crt' });
   t.match(!half.ok && half.issues, [{ path: 'sinks.loki.tls', message: 'cert_file and key_file go together' }]);
   const old = loki({ server_name: 'loki.internal' });
   t.notOk(old.ok, 'server_name is no longer a key');

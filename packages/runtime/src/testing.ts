@@ -150,16 +150,17 @@ export async function spawnSidecar(options: SpawnOptions): Promise<SpawnedSideca
     notify();
   });
   live.set(child, tempDir);
+  let done = false;
   const exited = new Promise<Exit>((resolve) => {
     child.on('exit', (code, signal) => {
       live.delete(child);
+      // Before the waiters are told: a waiter for a line that never came must see the exit.
+      done = true;
       notify();
       resolve({ code, signal });
     });
   });
-  let done = false;
   void exited.then(async () => {
-    done = true;
     if (tempDir) await rm(tempDir, { recursive: true, force: true });
   });
 
@@ -201,6 +202,7 @@ export async function spawnSidecar(options: SpawnOptions): Promise<SpawnedSideca
     options.waitForAdmin ?? !(typeof options.config === 'object' && (options.config.admin as { enabled?: boolean })?.enabled === false);
   if (adminWanted && !options.args) adminUrl = `http://${await listenerAddress('admin', startTimeoutMs)}`;
   let probeUrl = '';
+  // `waitForAdmin: false` is for processes expected to exit at once: they bind no probes either.
   const probesWanted = typeof options.config === 'object' && (options.config.probes as { listen?: string } | undefined)?.listen !== '';
   if (adminWanted && probesWanted && !options.args) probeUrl = `http://${await listenerAddress('probes', startTimeoutMs)}`;
 

@@ -3,6 +3,7 @@
  * files it names (read, checked, re-read when they change) and the Node connection options made
  * from them. Verification is on unless a config says `verify: false` (for testing only).
  */
+
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -213,11 +214,10 @@ export class TlsFiles {
 
   /** Parses the material the way a connection would, so bad files are refused once, here. */
   #check(material: Material): Material | string {
+    const caProblem = material.ca === undefined ? undefined : caBundleProblem(material.ca);
+    if (caProblem !== undefined) return `tls.ca_file: ${this.#paths.ca_file}: ${caProblem}`;
     try {
       createSecureContext({ ...material, minVersion: this.#config?.min_version ?? 'TLSv1.2' });
-      // OpenSSL skips what it cannot parse in a CA bundle: an empty or half-written one would
-      // only show as "unknown CA" on every connection.
-      if (material.ca !== undefined) checkCaBundle(material.ca);
       return material;
     } catch (error) {
       // OpenSSL's reason (`key values mismatch`, `no start line`): never the files' contents.
@@ -241,6 +241,31 @@ export class TlsFiles {
     }
     return Object.freeze(options);
   }
+}
+
+const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g;
+
+/**
+ * Why a CA bundle is unusable, or undefined. `createSecureContext` silently skips what it cannot
+ * parse in `ca` (an empty or half-written file would trust nothing), so each block is checked.
+ */
+function caBundleProblem(pem: Buffer): string | undefined {
+  const text = pem.toString('latin1');
+  let certificates = 0;
+  for (const [block, label] of text.matchAll(PEM_BLOCK)) {
+    if (label !== 'CERTIFICATE') continue;
+    try {
+      new X509Certificate(block);
+    } catch (error) {
+      return `certificate ${certificates + 1} cannot be parsed (${(error as Error).message})`;
+    }
+    certificates++;
+  }
+  const begun = text.match(/-----BEGIN /g)?.length ?? 0;
+  const complete = [...text.matchAll(PEM_BLOCK)].length;
+  if (begun !== complete) return 'a PEM block is not complete (the file may be half-written)';
+  if (certificates === 0) return 'no PEM certificate in the file';
+  return undefined;
 }
 
 function same(a: Buffer | undefined, b: Buffer | undefined): boolean {
@@ -286,11 +311,4 @@ export function describeTlsError(error: unknown, target: string): string | undef
         ? 'the server must renew its certificate'
         : "set tls.ca_file to the CA that signed the server's certificate";
   return `TLS verification failed for ${target}: ${what} (${code}); ${hint}`;
-}
-
-/** Throws unless `pem` holds at least one certificate and every certificate in it parses. */
-function checkCaBundle(pem: Buffer): void {
-  const blocks = pem.toString('latin1').match(/-----BEGIN CERTIFICATE-----[^-]*-----END CERTIFICATE-----/g) ?? [];
-  if (blocks.length === 0) throw new Error('ca_file holds no PEM certificate');
-  for (const block of blocks) new X509Certificate(block);
 }

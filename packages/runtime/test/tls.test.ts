@@ -189,6 +189,28 @@ t.test('files that do not exist yet: connections fail with the reason, then work
   t.equal(await talk(port, files.connectionOptions()), '-');
 });
 
+t.test('a CA file that holds no whole certificate is refused (createSecureContext would take it)', async (t) => {
+  const dir = await tempDir(t);
+  const ca = join(dir, 'ca.pem');
+  const pem = await readFile(pki.caCert, 'utf8');
+  const port = await server(t, { cert: pki.serverCert, key: pki.serverKey });
+  for (const bad of ['', 'not a pem\n', pem.slice(0, 200), `${pem}${pem.slice(0, 120)}`, pem.replace(/[A-Za-z0-9+/]{40}\n/, '!!!!\n')]) {
+    await writeFile(ca, bad);
+    const files = tls(t, { ca_file: ca, verify: true, min_version: 'TLSv1.2' });
+    t.match(files.error, new RegExp(`^tls\\.ca_file: ${ca.replace(/[.]/g, '\\.')}: `), JSON.stringify(bad.slice(-30)));
+    t.throws(() => files.connectionOptions(), { code: 'OUTRIGGER_E_TLS_FILES' });
+  }
+  // A good one, then half of a new one written in place: the good one stays in use.
+  await writeFile(ca, pem);
+  const log = capture();
+  const files = tls(t, { ca_file: ca, verify: true, min_version: 'TLSv1.2' }, { logger: log.logger });
+  await files.ready();
+  await writeFile(ca, pem.slice(0, 300));
+  await waitFor(() => log.lines.some((l) => l.code === 'OUTRIGGER_E_TLS_FILES'), { what: 'the half-written CA reported' });
+  t.equal(files.error, undefined);
+  t.equal(await talk(port, files.connectionOptions()), '-', 'the last good CA still trusted');
+});
+
 t.test('describeTlsError explains verification failures, through cause chains', async (t) => {
   const wrapped = Object.assign(new Error('fetch failed'), {
     cause: Object.assign(new Error('x'), { code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' }),
@@ -216,7 +238,7 @@ t.test('a CA bundle with no parseable certificate is unusable, not silently empt
   ] as const) {
     await writeFile(join(dir, name), text);
     const files = new TlsFiles({ ca_file: join(dir, name), verify: true, min_version: 'TLSv1.2' }, { resolvePath: (p) => p, pollMs: 0 });
-    t.match(files.error, /tls files unusable .*ca_file/, name);
+    t.match(files.error, /^tls\.ca_file: .*(cannot be parsed|not complete|no PEM certificate)/, name);
     await files.close();
   }
 });

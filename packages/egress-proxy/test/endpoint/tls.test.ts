@@ -80,11 +80,11 @@ t.test('mTLS: a client certificate replaced on disk is used for new connections'
   t.equal(proxy.sidecar.child.exitCode, null, 'same process');
 });
 
-t.test('not ready while the TLS files are unusable; ready once they are good', async (t) => {
+t.test('not ready while the TLS files are unusable; ready once they are fixed on disk', async (t) => {
   const dir = await tempDir(t);
   const ca = join(dir, 'ca.pem');
-  // A missing file is a config error (the file check); a half-written one is only unusable.
-  await writeFile(ca, '-----BEGIN CERTIFICATE-----\nnot yet\n');
+  // The file must exist for the config to load; a half-written one is refused by TlsFiles.
+  await writeFile(ca, '-----BEGIN CERTIFICATE-----\nMIIB\n');
   const late = await startProxy(
     t,
     {
@@ -96,7 +96,8 @@ t.test('not ready while the TLS files are unusable; ready once they are good', a
   const before = await fetch(`${late.sidecar.adminUrl}/readyz`);
   t.equal(before.status, 503);
   t.match(await before.text(), /cluster late: tls/);
-  await copyFile(pki.caCert, ca);
+  await copyFile(pki.caCert, `${ca}.new`);
+  await rename(`${ca}.new`, ca);
   await late.sidecar.waitReady();
   t.equal((await get(agent, `${late.url}/late/ok`)).body, 'ok');
 });
