@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs every benchmark: bench/runtime/startup.mjs and each bench/<name>/run.mjs.
+// Runs every benchmark: bench/runtime/*.mjs and each bench/<name>/run.mjs.
 // Usage: npm run bench [-- <name> ...]   (names: runtime, and the folders under bench/)
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
@@ -16,6 +16,7 @@ const run = (script, env = {}) => execFileSync(process.execPath, [script], { std
 if (wanted.length === 0 || wanted.includes('runtime')) {
   run(join(here, 'runtime/startup.mjs'));
   run(join(here, 'runtime/startup.mjs'), { BIN: join(here, '../packages/runtime/dist/bundle/example-sidecar.mjs') });
+  run(join(here, 'runtime/logger.mjs'));
 }
 for (const name of readdirSync(here)) {
   const script = join(here, name, 'run.mjs');

@@ -5,6 +5,7 @@
 // down as Kubernetes would (SIGTERM) and exits 0 only if every part behaved.
 //   npm run demo               run the scenario and stop
 //   npm run demo -- --serve    keep the pod running until Ctrl-C (or q)
+//   npm run demo -- --one-process   the three sidecars in one process (`outrigger run -c pod.yaml`)
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
@@ -19,6 +20,7 @@ await reRunUnderSupportedNode();
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const serve = process.argv.includes('--serve');
+const oneProcess = process.argv.includes('--one-process');
 const children = [];
 let failed = false;
 
@@ -67,6 +69,25 @@ function sidecar(name, env) {
   return start(name, [...nodeFlags(name), bin, 'run', '-c', join(root, 'examples/demo', `${name}.yaml`)], env);
 }
 
+// The pod config of the one-process variant: the runtime keys once, then each demo file as its
+// section. The demo files keep their runtime keys on one line each, so dropping those lines and
+// indenting the rest is enough (and the three files stay the one source of the demo's config).
+async function writePodConfig(file) {
+  const runtimeKey = /^(admin|probes|log|shutdown|config_watch):/;
+  const sections = [];
+  for (const name of ['log-forwarder', 'egress-proxy', 'api-adapter']) {
+    const text = await readFile(join(root, 'examples/demo', `${name}.yaml`), 'utf8');
+    const body = text.split('\n').filter((line) => !runtimeKey.test(line) && !line.startsWith('# yaml-language-server'));
+    sections.push(`${name.replace(/-/g, '_')}:\n${body.map((line) => (line ? `  ${line}` : line)).join('\n')}`);
+  }
+  const runtime = [
+    'admin: { listen: "127.0.0.1:${POD_ADMIN_PORT}" }',
+    'probes: { listen: "127.0.0.1:${POD_PROBE_PORT}" }',
+    'shutdown: { drain_timeout_ms: 2000 }',
+  ];
+  await writeFile(file, `${[...runtime, ...sections].join('\n')}\n`);
+}
+
 // A stop request (Ctrl-C, SIGTERM) ends --serve; during the scenario it waits for its end.
 const stopRequested = new Promise((resolve) => {
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => resolve(signal));
@@ -104,6 +125,11 @@ for (const key of [
   'ADAPTER_PORT',
   'ADAPTER_ADMIN_PORT',
   'FORWARDER_ADMIN_PORT',
+  'FORWARDER_PROBE_PORT',
+  'EGRESS_PROBE_PORT',
+  'ADAPTER_PROBE_PORT',
+  'POD_ADMIN_PORT',
+  'POD_PROBE_PORT',
 ]) {
   ports[key] = String(await freePort());
 }
@@ -123,20 +149,30 @@ try {
   await mkdir(join(dir, 'secrets'));
   await writeFile(join(dir, 'secrets/payments-token'), 'demo-token-1\n');
 
-  console.log(`Outrigger demo pod (shared volume: ${dir})`);
-  const forwarder = sidecar('log-forwarder', env);
-  const egress = sidecar('egress-proxy', env);
-  const adapter = sidecar('api-adapter', env);
+  console.log(`Outrigger demo pod (shared volume: ${dir})${oneProcess ? ', the sidecars in one process' : ''}`);
+  let containers;
+  let admins;
+  if (oneProcess) {
+    const podConfig = join(dir, 'pod.yaml');
+    await writePodConfig(podConfig);
+    const bin = join(root, 'packages/outrigger/dist/bundle/outrigger.mjs');
+    containers = [start('outrigger', [...nodeFlags('outrigger'), bin, 'run', '-c', podConfig], env)];
+    admins = { outrigger: ports.POD_ADMIN_PORT };
+  } else {
+    // Stopped in this order: the app's front door first, the log shipper last.
+    containers = [sidecar('api-adapter', env), sidecar('egress-proxy', env), sidecar('log-forwarder', env)];
+    admins = {
+      'log-forwarder': ports.FORWARDER_ADMIN_PORT,
+      'egress-proxy': ports.EGRESS_ADMIN_PORT,
+      'api-adapter': ports.ADAPTER_ADMIN_PORT,
+    };
+  }
   const app = start('app', [join(root, 'examples/demo/app.mjs')], {
     APP_PORT: ports.APP_PORT,
     LOG_FILE: join(dir, 'logs/app.log'),
     EGRESS_URL: `http://127.0.0.1:${ports.EGRESS_PORT}`,
   });
-  for (const [name, port] of [
-    ['log-forwarder', ports.FORWARDER_ADMIN_PORT],
-    ['egress-proxy', ports.EGRESS_ADMIN_PORT],
-    ['api-adapter', ports.ADAPTER_ADMIN_PORT],
-  ]) {
+  for (const [name, port] of Object.entries(admins)) {
     await waitFor(`${name} /readyz`, async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok);
     console.log(`  ${name.padEnd(14)} ready   (admin http://127.0.0.1:${port})`);
   }
@@ -165,7 +201,8 @@ try {
     seen.length > 0 && seen.every((s) => s.authorization === 'Bearer demo-token-1' && s.url.startsWith('/balances/')),
     'token injected from the mounted secret, prefix stripped',
   );
-  const metrics = await (await fetch(`http://127.0.0.1:${ports.EGRESS_ADMIN_PORT}/metrics`)).text();
+  const egressAdmin = oneProcess ? ports.POD_ADMIN_PORT : ports.EGRESS_ADMIN_PORT;
+  const metrics = await (await fetch(`http://127.0.0.1:${egressAdmin}/metrics`)).text();
   const requestLines = metrics
     .split('\n')
     .filter((l) => l.startsWith('outrigger_egress_proxy_') && l.includes('payments') && !l.includes('_bucket'));
@@ -191,8 +228,9 @@ try {
   }
 
   console.log('\n4. the pod stops: SIGTERM to every container, as the kubelet does');
-  for (const c of [adapter, app, egress, forwarder]) c.child.kill('SIGTERM');
-  for (const c of [adapter, app, egress, forwarder]) {
+  const pod = [app, ...containers];
+  for (const c of pod) c.child.kill('SIGTERM');
+  for (const c of pod) {
     const { code } = await c.exited;
     check(code === 0, `${c.name} exited ${code}`);
   }

@@ -15,6 +15,15 @@ t.test('the demo pod behaves', async (t) => {
   t.match(stdout, /The demo pod behaved\./);
 });
 
+t.test('the demo pod behaves with the three sidecars in one process', async (t) => {
+  const { stdout } = await promisify(execFile)(process.execPath, [demo, '--one-process'], { timeout: 90_000 });
+  t.notMatch(stdout, /✘/, 'no check failed');
+  t.match(stdout, /the sidecars in one process/);
+  t.match(stdout, /✔ outrigger exited 0/);
+  t.match(stdout, /given_name":"Ada","family_name":"Lovelace"/);
+  t.match(stdout, /The demo pod behaved\./);
+});
+
 // Ctrl-C where no terminal turns it into a key press: SIGINT reaches the whole process group at once.
 t.test('--serve stopped by SIGINT to its process group: every step passes, exit 0', async (t) => {
   const child = spawn(process.execPath, [demo, '--serve'], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });

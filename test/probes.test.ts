@@ -65,3 +65,23 @@ for (const c of cases) {
     t.same(await sc.stop('SIGTERM'), { code: 0, signal: null }, 'SIGTERM: a clean exit');
   });
 }
+
+t.test('a credential or query in a configured URL appears on neither listener', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'outrigger-probes-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const all = sections(dir);
+  const secret = 'hunter2-s3cret';
+  const config = {
+    // (The egress-proxy refuses credentials in an endpoint URL outright: they go in a route's credentials.)
+    egress_proxy: all.egress_proxy,
+    api_adapter: { ...all.api_adapter, upstream: { url: `http://app:${secret}@127.0.0.1:9/?token=${secret}`, version: '1' } },
+  };
+  const sc = await spawnSidecar({ bin: bundle('outrigger'), config });
+  t.teardown(() => sc.stop('SIGKILL'));
+  await sc.waitReady();
+  for (const url of [`${sc.adminUrl}/status`, `${sc.adminUrl}/metrics`, `${sc.probeUrl}/metrics`, `${sc.probeUrl}/readyz`]) {
+    const body = await (await fetch(url)).text();
+    t.notOk(body.includes(secret), `no secret in ${new URL(url).pathname} (${url.startsWith(sc.adminUrl) ? 'admin' : 'probes'})`);
+  }
+  t.notOk(JSON.stringify(sc.logs()).includes(secret), 'nor in the logs');
+});

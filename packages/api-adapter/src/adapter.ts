@@ -1,5 +1,5 @@
 /** Builds the running sidecar from a validated config: engine, upstream pool, listener. */
-import { OutriggerError, type SidecarContext, type SidecarInstance } from '@outrigger/runtime';
+import { OutriggerError, redactUrl, type SidecarContext, type SidecarInstance, TlsFiles } from '@outrigger/runtime';
 import type { AdapterConfig } from './config.js';
 import { Engine } from './engine.js';
 import { AdapterMetrics } from './metrics.js';
@@ -22,7 +22,11 @@ export function compileOrThrow(config: AdapterConfig, resolvePath: (p: string) =
 export function buildAdapter(config: AdapterConfig, ctx: SidecarContext): SidecarInstance {
   const engine = compileOrThrow(config, ctx.resolvePath);
   const metrics = new AdapterMetrics(ctx.metrics, (s) => ctx.metricName(s));
-  const pool = createPool(config.upstream, ctx.resolvePath);
+  const tls =
+    new URL(config.upstream.url).protocol === 'https:'
+      ? new TlsFiles(config.upstream.tls, { resolvePath: (p) => ctx.resolvePath(p), logger: ctx.logger })
+      : undefined;
+  const pool = createPool(config.upstream, tls);
   let listener: Listener | undefined;
   const proxy = new AdapterProxy({
     engine,
@@ -39,10 +43,11 @@ export function buildAdapter(config: AdapterConfig, ctx: SidecarContext): Sideca
     upgrade: (req, socket, head) => upgrade(req, socket, head),
   });
   listener = l;
-  const upgrade = handleUpgrade(engine, config.upstream, ctx.resolvePath, ctx.logger, l.track);
+  const upgrade = handleUpgrade(engine, config.upstream, tls, ctx.logger, l.track);
   let started = false;
   return {
     async start() {
+      await tls?.ready();
       await l.start();
       started = true;
     },
@@ -52,11 +57,12 @@ export function buildAdapter(config: AdapterConfig, ctx: SidecarContext): Sideca
     async stop() {
       await l.stop();
       await pool.destroy();
+      await tls?.close();
     },
     status: () => ({
       mode: config.mode,
       listen: l.address,
-      upstream: { url: config.upstream.url, version: config.upstream.version },
+      upstream: { url: redactUrl(config.upstream.url), version: config.upstream.version },
       versions: engine.chain.versions,
       default_version: config.versioning.default ?? engine.chain.newest,
       in_flight: l.inFlight(),

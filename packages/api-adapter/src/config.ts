@@ -2,6 +2,7 @@
  * The api-adapter's config schema (its own top-level keys; the runtime adds `admin`, `log` and
  * `shutdown`). Operations are polymorphic blocks with a `type`, listed in the upgrade direction.
  */
+import { TlsSchema } from '@outrigger/runtime';
 import { type Static, type TProperties, Type } from '@sinclair/typebox';
 
 const pointer = (description: string) => Type.String({ description: `${description} (JSON Pointer; "*" = every array element)` });
@@ -78,7 +79,10 @@ const bodyOps = [
     up: Type.Optional(Type.String({ description: 'Expression giving the newer body from `body`' })),
     down: Type.Optional(Type.String({ description: 'Expression giving the older body from `body`' })),
     file: Type.Optional(
-      Type.String({ description: 'A CommonJS-style file exporting up(body, ctx) and down(body, ctx); relative to the config' }),
+      Type.String({
+        format: 'file',
+        description: 'A CommonJS-style file exporting up(body, ctx) and down(body, ctx); relative to the config',
+      }),
     ),
     timeout_ms: Type.Integer({
       minimum: 1,
@@ -198,16 +202,7 @@ export const schema = Type.Object(
         timeout_ms: Type.Integer({ minimum: 1, default: 30_000, description: 'Time to wait for the response headers' }),
         body_timeout_ms: Type.Integer({ minimum: 1, default: 30_000, description: 'Longest pause while receiving a body' }),
         connections: Type.Integer({ minimum: 1, default: 128, description: 'Most connections to the upstream' }),
-        tls: Type.Object(
-          {
-            ca_file: Type.Optional(Type.String({ description: 'PEM CA bundle to verify the upstream (default: system CAs)' })),
-            cert_file: Type.Optional(Type.String({ description: 'PEM client certificate (mutual TLS)' })),
-            key_file: Type.Optional(Type.String({ description: 'PEM client key (mutual TLS)' })),
-            servername: Type.Optional(Type.String({ description: 'SNI and certificate name (default: the URL host)' })),
-            insecure_skip_verify: Type.Boolean({ default: false, description: 'Do not verify the certificate (testing only)' }),
-          },
-          { default: {}, additionalProperties: false, description: 'TLS to an https upstream' },
-        ),
+        tls: Type.Optional(TlsSchema),
       },
       { additionalProperties: false, description: 'Where requests go after translation' },
     ),

@@ -1,6 +1,6 @@
 /** The api-adapter sidecar as the runtime sees it. */
 import { dirname, resolve } from 'node:path';
-import type { SidecarDefinition } from '@outrigger/runtime';
+import { type SidecarDefinition, tlsConfigIssues } from '@outrigger/runtime';
 import { buildAdapter, compileOrThrow } from './adapter.js';
 import { changelogCommand } from './command/changelog.js';
 import { testCommand } from './command/test.js';
@@ -17,7 +17,10 @@ export const definition: SidecarDefinition<typeof schema> = {
   defaultAdminPort: 9813,
   defaultProbePort: 9823,
   // Compiling the chain reads script files (no sockets), so `check` reports a missing one.
-  rules: (config, ctx) => Engine.compile(config as AdapterConfig, ctx.resolvePath).issues,
+  rules: (config, ctx) => [
+    ...Engine.compile(config as AdapterConfig, ctx.resolvePath).issues,
+    ...tlsConfigIssues(config.upstream.tls, 'upstream.tls'),
+  ],
   build: (config, ctx) => buildAdapter(config as AdapterConfig, ctx),
   commands: {
     test: testCommand((config, configPath) => compileOrThrow(config, fromConfigFile(configPath))),

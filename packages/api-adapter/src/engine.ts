@@ -3,11 +3,11 @@
  * and from the upstream's response head to the caller's, plus the body transformations to run.
  * `proxy.ts` drives it with real streams; `api-adapter test` drives it with golden examples.
  */
-import type { ConfigIssue } from '@outrigger/runtime';
+import { type ConfigIssue, removeHopByHop } from '@outrigger/runtime';
 import type { AdapterConfig } from './config.js';
 import { AdapterError } from './errors.js';
 import { markEtag, unmarkEtags } from './etag.js';
-import { addToList, removeHopByHop } from './headers.js';
+import { addToList } from './headers.js';
 import { compileBodyLinks, type LinkRewrite, rewriteLinkHeader, rewrites, rewriteUrl } from './link-rewrite.js';
 import type { BodyFn, Headers, OpContext, RequestHead } from './operation/types.js';
 import { PointerError, parsePointer } from './pointer/index.js';

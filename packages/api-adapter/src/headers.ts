@@ -1,22 +1,5 @@
-/** Header hygiene for a proxy: hop-by-hop removal and merging of list headers. */
+/** Header helpers of the proxy: merging of list headers, flat lists, compaction (hop-by-hop removal is the runtime's). */
 import type { Headers } from './operation/types.js';
-
-const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-authenticate'];
-
-/**
- * Removes hop-by-hop headers (RFC 9110 §7.6.1), including those the Connection header names.
- * Only names that are present are touched: adding absent keys would grow every header object.
- */
-export function removeHopByHop(headers: Headers): void {
-  const conn = headers.connection;
-  if (conn !== undefined) {
-    for (const name of (Array.isArray(conn) ? conn.join(',') : conn).split(',')) {
-      const n = name.trim().toLowerCase();
-      if (n !== '' && headers[n] !== undefined) headers[n] = undefined;
-    }
-  }
-  for (const n of HOP_BY_HOP) if (headers[n] !== undefined) headers[n] = undefined;
-}
 
 /** Adds `token` to a comma-separated list header unless it is already there (case-insensitive). */
 export function addToList(current: string | string[] | undefined, token: string): string {

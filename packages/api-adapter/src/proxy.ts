@@ -5,6 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PassThrough, type Readable } from 'node:stream';
+import { redactUrl } from '@outrigger/runtime';
 import type { Logger } from 'pino';
 import type { Dispatcher, Pool } from 'undici';
 import { BodyCollector, TooLarge } from './body/collect.js';
@@ -58,7 +59,10 @@ export class AdapterProxy {
   /** The request handler. Never throws: every failure becomes a response or a closed socket. */
   handle = (req: IncomingMessage, res: ServerResponse): void => {
     this.exchange(req, res).catch((err) => {
-      this.deps.logger.error({ err, code: 'OUTRIGGER_E_ADAPTER_INTERNAL', url: req.url }, 'unexpected failure in an exchange');
+      this.deps.logger.error(
+        { err, code: 'OUTRIGGER_E_ADAPTER_INTERNAL', url: redactUrl(req.url ?? '/') },
+        'unexpected failure in an exchange',
+      );
       if (!res.headersSent) this.fail(res, new AdapterError('OUTRIGGER_E_ADAPTER_INTERNAL', 'internal error in the adapter', 502));
       else res.destroy();
     });

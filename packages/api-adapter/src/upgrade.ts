@@ -7,11 +7,11 @@ import type { IncomingMessage } from 'node:http';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
+import type { TlsFiles } from '@outrigger/runtime';
 import type { Logger } from 'pino';
 import type { AdapterConfig } from './config.js';
 import type { Engine } from './engine.js';
 import { AdapterError } from './errors.js';
-import { tlsOptions } from './upstream.js';
 
 function writeError(socket: Duplex, engine: Engine, err: AdapterError): void {
   const out = engine.errorResponse(err);
@@ -24,7 +24,7 @@ function writeError(socket: Duplex, engine: Engine, err: AdapterError): void {
 export function handleUpgrade(
   engine: Engine,
   upstream: AdapterConfig['upstream'],
-  resolvePath: (p: string) => string,
+  tlsFiles: TlsFiles | undefined,
   logger: Logger,
   track: (socket: Duplex) => void,
 ) {
@@ -60,14 +60,19 @@ export function handleUpgrade(
       for (const x of Array.isArray(v) ? v : [v]) lines.push(`${k}: ${x}`);
     }
     lines.push('connection: upgrade', `upgrade: ${String(req.headers.upgrade ?? '')}`, '', '');
-    const conn = secure
-      ? tls.connect({
-          host,
-          port,
-          servername: upstream.tls?.servername ?? (net.isIP(host) ? undefined : host),
-          ...tlsOptions(upstream, resolvePath),
-        })
-      : net.connect({ host, port });
+    let options: tls.ConnectionOptions | undefined;
+    try {
+      options = secure ? (tlsFiles as TlsFiles).connectionOptions(host) : undefined;
+    } catch (err) {
+      logger.warn({ err: { message: (err as Error).message } }, 'upgrade connection to the upstream failed');
+      writeError(
+        socket,
+        engine,
+        new AdapterError('OUTRIGGER_E_ADAPTER_UPSTREAM_UNAVAILABLE', 'the upstream is unavailable (tls files)', 502),
+      );
+      return;
+    }
+    const conn = options ? tls.connect({ host, port, ...options }) : net.connect({ host, port });
     track(conn);
     conn.once(secure ? 'secureConnect' : 'connect', () => {
       conn.write(lines.join('\r\n'));

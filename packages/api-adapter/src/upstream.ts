@@ -1,23 +1,13 @@
 /**
  * The connection pool to the upstream (undici `Pool`): plain HTTP to the app in inbound mode, or
- * HTTPS with TLS origination to an external service in outbound mode.
+ * HTTPS with TLS origination to an external service in outbound mode. The TLS files are the
+ * runtime's `TlsFiles`: when they change, new connections use them (pooled ones finish as they are).
  */
-import { readFileSync } from 'node:fs';
-import type { ConnectionOptions } from 'node:tls';
-import { Pool } from 'undici';
+import type { TlsFiles } from '@outrigger/runtime';
+import { buildConnector, Pool } from 'undici';
 import type { AdapterConfig } from './config.js';
 
-export function tlsOptions(cfg: AdapterConfig['upstream'], resolvePath: (p: string) => string): ConnectionOptions {
-  const tls = cfg.tls ?? { insecure_skip_verify: false };
-  const opts: ConnectionOptions = { rejectUnauthorized: !tls.insecure_skip_verify };
-  if (tls.ca_file) opts.ca = readFileSync(resolvePath(tls.ca_file));
-  if (tls.cert_file) opts.cert = readFileSync(resolvePath(tls.cert_file));
-  if (tls.key_file) opts.key = readFileSync(resolvePath(tls.key_file));
-  if (tls.servername) opts.servername = tls.servername;
-  return opts;
-}
-
-export function createPool(cfg: AdapterConfig['upstream'], resolvePath: (p: string) => string): Pool {
+export function createPool(cfg: AdapterConfig['upstream'], tls: TlsFiles | undefined): Pool {
   const url = new URL(cfg.url);
   return new Pool(url.origin, {
     connections: cfg.connections ?? 128,
@@ -27,6 +17,25 @@ export function createPool(cfg: AdapterConfig['upstream'], resolvePath: (p: stri
     // HTTP/1.1 only (undici 8 would take h2 when a TLS upstream offers it): headers pass through
     // as HTTP/1.1 messages, hop-by-hop ones included.
     allowH2: false,
-    connect: url.protocol === 'https:' ? tlsOptions(cfg, resolvePath) : {},
+    ...(tls ? { connect: currentConnector(tls) } : {}),
   });
+}
+
+/** A connector that is rebuilt from the current TLS files whenever they changed. */
+function currentConnector(tls: TlsFiles): buildConnector.connector {
+  let connector: buildConnector.connector | undefined;
+  let generation = -1;
+  return (opts, callback) => {
+    if (connector === undefined || generation !== tls.generation) {
+      try {
+        // Throws while the files were never usable; SNI: undici sends the URL's host name.
+        connector = buildConnector({ ...tls.connectionOptions(), allowH2: false } as buildConnector.BuildOptions);
+      } catch (error) {
+        process.nextTick(() => callback(error as Error, null));
+        return;
+      }
+      generation = tls.generation;
+    }
+    return connector(opts, callback);
+  };
 }

@@ -45,6 +45,8 @@ t.test('the upstream request: prefix, query, version header, hop-by-hop, host, f
       connection: 'keep-alive, x-hop',
       'x-hop': '1',
       'keep-alive': '5',
+      // Credentials for a proxy on this hop, never for the upstream (RFC 9110 §11.7.2).
+      'proxy-authorization': 'Basic cHJveHk6c2VjcmV0',
       'api-version': '2',
       'if-match': '"e;v=2"',
     },

@@ -57,7 +57,7 @@ async function adapter(over: Record<string, unknown> = {}) {
       timeout_ms: 30_000,
       body_timeout_ms: 30_000,
       connections: 8,
-      tls: { insecure_skip_verify: false },
+      tls: { verify: true, min_version: 'TLSv1.2' },
     },
     versioning: { header: 'api-version', echo_header: true, default: '2' },
     links: { body_fields: [], endpoints: [] },

@@ -1,5 +1,5 @@
 /** The egress-proxy as a sidecar: schema, cross-field rules and build, run by the runtime. */
-import type { ConfigIssue, SidecarConfig, SidecarDefinition } from '@outrigger/runtime';
+import { type ConfigIssue, type SidecarConfig, type SidecarDefinition, tlsConfigIssues } from '@outrigger/runtime';
 import { EgressProxy } from './proxy.js';
 import { type ProxyConfig, schema } from './schema.js';
 
@@ -64,9 +64,7 @@ export function rules(config: ProxyConfig): ConfigIssue[] {
     if (cluster.tls !== undefined && !https) {
       issues.push({ path: `${at}.tls`, message: 'is set but no endpoint is https' });
     }
-    if (cluster.tls !== undefined && (cluster.tls.cert_file === undefined) !== (cluster.tls.key_file === undefined)) {
-      issues.push({ path: `${at}.tls`, message: 'cert_file and key_file go together' });
-    }
+    issues.push(...tlsConfigIssues(cluster.tls, `${at}.tls`));
   }
   return issues;
 }

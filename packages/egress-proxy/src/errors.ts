@@ -17,7 +17,6 @@ export const errorCodes = {
   OUTRIGGER_E_BODY_TOO_LARGE: "The request body exceeds the route's or listener's max_body_bytes (413).",
   OUTRIGGER_E_CREDENTIALS:
     'The credentials file of a route cannot be read or is empty: requests on that route get 503 until the file is readable.',
-  OUTRIGGER_E_TLS_FILES: "A cluster's ca_file, cert_file or key_file cannot be read or parsed: check the mounted files.",
   OUTRIGGER_E_DNS: 'Resolving the DNS name of a cluster failed; the last good addresses stay in use until an answer arrives.',
   OUTRIGGER_E_LISTEN: 'The data listener could not bind its address: check `listen` and that the port is free.',
 } as const;

@@ -3,6 +3,7 @@
  * Defaults follow Linkerd's frugal, safe choices: short connect timeouts, retries only for
  * idempotent methods, a retry budget, TLS verified, nothing about the pod leaked upstream.
  */
+import { TlsSchema } from '@outrigger/runtime';
 import { type Static, Type } from '@sinclair/typebox';
 
 const headerNamePattern = "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$";
@@ -118,6 +119,7 @@ export const RouteSchema = Type.Object(
           header: headerName,
           file: Type.String({
             minLength: 1,
+            format: 'file',
             description: 'File holding the secret (a mounted Secret); re-read when it changes.',
           }),
           format: Type.String({
@@ -144,20 +146,6 @@ export const RouteSchema = Type.Object(
     max_body_bytes: Type.Optional(Type.Integer({ minimum: 0, description: 'Request bodies larger than this get 413.' })),
   },
   { additionalProperties: false },
-);
-
-const TlsSchema = Type.Object(
-  {
-    ca_file: Type.Optional(Type.String({ description: 'PEM CA bundle to verify upstreams with (default: system CAs).' })),
-    cert_file: Type.Optional(Type.String({ description: 'PEM client certificate (mTLS); re-read on change.' })),
-    key_file: Type.Optional(Type.String({ description: 'PEM client key (mTLS); re-read on change.' })),
-    server_name: Type.Optional(Type.String({ description: 'SNI and the name verified (default: the endpoint host).' })),
-    min_version: Type.Union([Type.Literal('TLSv1.2'), Type.Literal('TLSv1.3')], {
-      default: 'TLSv1.2',
-      description: 'Lowest TLS version accepted.',
-    }),
-  },
-  { additionalProperties: false, description: 'TLS origination for https endpoints (always verified).' },
 );
 
 export const ClusterSchema = Type.Object(

@@ -1,5 +1,7 @@
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { resolveConfig } from '@outrigger/runtime';
@@ -14,6 +16,14 @@ const run = promisify(execFile);
 const minimal = {
   routes: [{ name: 'pay', match: { path_prefix: '/pay/' }, cluster: 'pay' }],
   clusters: { pay: { endpoints: ['https://pay.example.com'] } },
+};
+
+// Files a config names must be readable when it is loaded: the examples' secret and TLS files.
+const files = mkdtempSync(join(tmpdir(), 'egress-proxy-def-'));
+t.teardown(() => rmSync(files, { recursive: true, force: true }));
+const file = (name: string) => {
+  writeFileSync(join(files, name), 'x\n');
+  return join(files, name);
 };
 
 function issues(raw: unknown): { path: string; message: string }[] {
@@ -52,7 +62,7 @@ t.test('the issue example validates', async (t) => {
           timeout_ms: 15000,
           retry: { attempts: 2, per_try_timeout_ms: 3000, on: ['connect_failure', 'reset', '502', '503', '504'] },
           request_headers: { set: { 'x-team': 'checkout' }, remove: ['x-debug'] },
-          credentials: { header: 'authorization', file: '/var/run/secrets/payments/token', format: 'Bearer {value}' },
+          credentials: { header: 'authorization', file: file('token'), format: 'Bearer {value}' },
           rate_limit: { requests_per_second: 100, burst: 200 },
         },
       ],
@@ -60,7 +70,7 @@ t.test('the issue example validates', async (t) => {
         payments: {
           endpoints: ['https://pay-1.example.com', 'https://pay-2.example.com'],
           lb: 'least_request',
-          tls: { ca_file: '/etc/ca.pem', cert_file: '/etc/tls.crt', key_file: '/etc/tls.key', server_name: 'pay.example.com' },
+          tls: { ca_file: file('ca.pem'), cert_file: file('tls.crt'), key_file: file('tls.key'), servername: 'pay.example.com' },
           health_check: { path: '/healthz', interval_ms: 5000, unhealthy_threshold: 3, healthy_threshold: 2 },
           outlier_detection: { consecutive_5xx: 5, base_ejection_ms: 30000, max_ejection_percent: 50 },
           circuit_breaker: { max_connections: 1024, max_pending: 1024, max_requests: 1024 },
@@ -78,7 +88,7 @@ t.test('cross-field rules name the path', async (t) => {
       { name: 'a', match: { path_prefix: '/x/' }, cluster: 'pay', timeout_ms: 1000, retry: { per_try_timeout_ms: 2000 } },
     ],
     clusters: {
-      pay: { endpoints: ['http://pay.example.com/api'], tls: { cert_file: '/c.pem' } },
+      pay: { endpoints: ['http://pay.example.com/api'], tls: { cert_file: file('c.pem') } },
       both: { endpoints: ['http://a:1'], dns: { name: 'svc:80' } },
     },
   });
@@ -128,7 +138,7 @@ t.test('header rewrites: names must be tokens, values single-line', async (t) =>
         name: 'a',
         match: { path_prefix: '/' },
         cluster: 'c',
-        credentials: { header: 'authorization', file: '/t', format: 'Bearer {value}\r\nx-evil: 1' },
+        credentials: { header: 'authorization', file: file('t'), format: 'Bearer {value}\r\nx-evil: 1' },
       },
     ],
     clusters: { c: { endpoints: ['http://a:1'] } },

@@ -4,14 +4,16 @@
  * without dropping requests in flight.
  */
 import { readdirSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createConnection } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { waitFor } from '@outrigger/runtime/testing';
+import { ConfigMapVolume, spawnSidecar, waitFor } from '@outrigger/runtime/testing';
 import t from 'tap';
 import { startInProcess } from './fixtures/in-process.js';
-import { client, get, startProxy } from './fixtures/proxy.js';
+import { bin, client, get, startProxy } from './fixtures/proxy.js';
 import { startServer } from './fixtures/upstream.js';
 
 setFlagsFromString('--expose-gc');
@@ -162,6 +164,8 @@ t.test('reload: routes and clusters change without dropping requests in flight',
   await waitFor(() => release !== undefined, { what: 'the slow request to arrive' });
   const next = {
     admin: { listen: '127.0.0.1:0' },
+    probes: { listen: '127.0.0.1:0' },
+    config_watch: { enabled: false },
     listen: '127.0.0.1:0',
     shutdown: { drain_timeout_ms: 2000 },
     ...config,
@@ -180,4 +184,38 @@ t.test('reload: routes and clusters change without dropping requests in flight',
   const res = await inFlight;
   t.equal(res.status, 200, 'the request in flight during the reload completed');
   t.equal(res.body, 'slow done');
+});
+
+t.test('a ConfigMap ..data swap reloads routes; a broken one is refused and logged while traffic goes on', async (t) => {
+  const one = await startServer(t, (_req, res) => res.end('one'));
+  const two = await startServer(t, (_req, res) => res.end('two'));
+  const dir = await mkdtemp(join(tmpdir(), 'egress-configmap-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const volume = new ConfigMapVolume(dir);
+  const config = (cluster: string, endpoint: string) =>
+    JSON.stringify({
+      listen: '127.0.0.1:0',
+      admin: { listen: '127.0.0.1:0' },
+      probes: { listen: '' },
+      config_watch: { debounce_ms: 50 },
+      listener: { access_log: false },
+      routes: [{ name: 'api', match: { path_prefix: '/' }, cluster }],
+      clusters: { api: { endpoints: [endpoint] } },
+    });
+  await volume.write({ 'egress.yaml': config('api', one.url) });
+  const sidecar = await spawnSidecar({ bin, config: volume.path('egress.yaml') });
+  t.teardown(() => sidecar.stop('SIGKILL'));
+  await sidecar.waitReady();
+  const url = `http://${await sidecar.listenerAddress('proxy')}/x`;
+  const agent = client(t);
+  t.equal((await get(agent, url)).body, 'one');
+
+  await volume.write({ 'egress.yaml': config('api', two.url) });
+  await waitFor(async () => (await get(agent, url)).body === 'two', { what: 'the swapped config served' });
+
+  await volume.write({ 'egress.yaml': config('missing', one.url) });
+  const refused = await sidecar.waitForLog((l) => l.code === 'OUTRIGGER_E_RELOAD');
+  t.match(refused, { trigger: 'config file changed', issues: [{ path: 'routes[0].cluster' }] });
+  for (let i = 0; i < 5; i++) t.equal((await get(agent, url)).body, 'two', 'the running config keeps serving');
+  t.equal((await fetch(`${sidecar.adminUrl}/readyz`)).status, 200);
 });

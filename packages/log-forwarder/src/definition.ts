@@ -1,5 +1,12 @@
 /** The log-forwarder as a sidecar: its config schema, cross-field rules and `build`. */
-import type { ConfigIssue, SidecarContext, SidecarDefinition, SidecarInstance } from '@outrigger/runtime';
+import {
+  type ConfigIssue,
+  type SidecarContext,
+  type SidecarDefinition,
+  type SidecarInstance,
+  type TlsConfig,
+  tlsConfigIssues,
+} from '@outrigger/runtime';
 import { type Static, Type } from '@sinclair/typebox';
 import picomatch from 'picomatch';
 import { checkTimestampFormat } from './parse/timestamp.js';
@@ -124,6 +131,7 @@ export function rules(config: ForwarderConfig): ConfigIssue[] {
     for (const issue of factory?.rules?.(s) ?? []) {
       issues.push({ path: issue.path ? `sinks.${name}.${issue.path}` : `sinks.${name}`, message: issue.message });
     }
+    issues.push(...tlsConfigIssues((s as { tls?: TlsConfig }).tls, `sinks.${name}.tls`));
     const p = (s as { type: string; path?: string }).path;
     if ((s as { type: string }).type !== 'file' || !p) continue;
     const hit = includes.find((i) => i.match(p));

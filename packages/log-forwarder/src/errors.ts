@@ -19,7 +19,7 @@ export const errorCodes = {
   OUTRIGGER_E_LF_SINK_REJECTED:
     "The remote rejected events for good (a 4xx other than 401/403/408/429, a mapping error); they are written to the sink's dead-letter file with the error and counted, never retried.",
   OUTRIGGER_E_LF_SINK_TLS:
-    "TLS with the remote failed (unknown CA, name mismatch, expired certificate); retried until fixed: set `tls.ca_file` or `tls.server_name`, or fix the server's certificate.",
+    "TLS with the remote failed (unknown CA, name mismatch, expired certificate); retried until fixed: set `tls.ca_file` or `tls.servername`, or fix the server's certificate.",
   OUTRIGGER_E_LF_SINK_AUTH:
     'The remote refused the credentials (401/403) or the secret file cannot be read; retried with the secret file re-read, so a rotated secret is picked up.',
   OUTRIGGER_E_LF_SINK_RETRIES_EXHAUSTED:

@@ -10,6 +10,7 @@
  * checkpoint stores each sink's offset and, as `offset`, the minimum of them.
  */
 import path from 'node:path';
+import { backoffDelay, delay } from '@outrigger/runtime';
 import type { Logger } from 'pino';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { type BatchData, BlockData, DerivedData, RecordData, SinkBatch } from './batch.js';
@@ -69,6 +70,7 @@ class SinkRunner {
   readonly #queue: SinkBatch[] = [];
   #busy = false;
   #stopping = false;
+  readonly #abandoned = new AbortController();
   #idleWaiters: (() => void)[] = [];
 
   constructor(
@@ -89,21 +91,26 @@ class SinkRunner {
 
   async #pump(): Promise<void> {
     this.#busy = true;
-    let backoff = 100;
+    let failures = 0;
     while (this.#queue.length > 0) {
       const batch = this.#queue[0] as SinkBatch;
       try {
         await this.sink.write(batch);
         this.#queue.shift();
-        backoff = 100;
+        failures = 0;
       } catch (err) {
         this.onError(err, batch);
+        if (!this.#stopping) {
+          try {
+            await delay(backoffDelay(failures++, { baseMs: 100, maxMs: 5000 }), this.#abandoned.signal);
+          } catch {
+            // abandoned while waiting
+          }
+        }
         if (this.#stopping) {
           this.#queue.length = 0;
           break;
         }
-        await new Promise((r) => setTimeout(r, backoff).unref?.());
-        backoff = Math.min(backoff * 2, 5000);
       }
     }
     this.#busy = false;
@@ -117,6 +124,7 @@ class SinkRunner {
 
   abandon(): void {
     this.#stopping = true;
+    this.#abandoned.abort();
   }
 }
 

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { resolveConfig } from '@outrigger/runtime';
 import t from 'tap';
 import { definition, type ForwarderConfig } from '../src/definition.js';
@@ -84,4 +87,23 @@ t.test('schema errors name the path', async (t) => {
     paths.some((p) => p.startsWith('sources.app')),
     paths.join(', '),
   );
+});
+
+// The TLS files a config names must be readable when it is loaded.
+const files = mkdtempSync(join(tmpdir(), 'log-forwarder-def-'));
+t.teardown(() => rmSync(files, { recursive: true, force: true }));
+const file = (name: string) => {
+  writeFileSync(join(files, name), 'x\n');
+  return join(files, name);
+};
+
+t.test('a sink tls block: the shared names; cert_file without key_file is refused', async (t) => {
+  const loki = (tls: Record<string, unknown>) =>
+    check({ ...base, sinks: { loki: { type: 'loki', inputs: ['app'], endpoint: 'https://loki:3100', labels: { app: 'x' }, tls } } });
+  const good = loki({ ca_file: file('ca.pem'), servername: 'loki.internal', min_version: 'TLSv1.3' });
+  t.ok(good.ok, JSON.stringify(!good.ok && good.issues));
+  const half = loki({ cert_file: file('tls.crt') });
+  t.match(!half.ok && half.issues, [{ path: 'sinks.loki.tls', message: 'cert_file and key_file go together' }]);
+  const old = loki({ server_name: 'loki.internal' });
+  t.notOk(old.ok, 'server_name is no longer a key');
 });

@@ -10,10 +10,11 @@ import { formatIssues, type LoadResult, loadConfig } from './config/load.js';
 import { exitCodes } from './errors.js';
 import { EventLoopWatchdog } from './event-loop-watchdog.js';
 import type { LoggerHandle } from './logger.js';
-import { createRegistry, metricPrefix, registerSidecarMetrics } from './metrics.js';
+import { createRegistry, metricPrefix, registerLogDropCounter, registerSidecarMetrics } from './metrics.js';
 import { OperatorServer, type Reply } from './operator-server.js';
 import { type RuntimeConfig, runtimeKeys } from './runtime-config.js';
 import type { ConfigDefinition, Readiness, SidecarConfig, SidecarContext, SidecarDefinition, SidecarInstance } from './sidecar.js';
+import { WatchedFiles } from './watched-files.js';
 
 type State = 'starting' | 'running' | 'draining' | 'stopped';
 
@@ -59,6 +60,7 @@ export async function runProcess(plan: ProcessPlan, config: Config, configPath: 
   const running: Running[] = [];
   const servers: OperatorServer[] = [];
   const watchdog = new EventLoopWatchdog(config.probes.max_event_loop_delay_ms);
+  let configWatch: WatchedFiles | undefined;
 
   const exit = (code: number): never => {
     log.flush();
@@ -84,6 +86,8 @@ export async function runProcess(plan: ProcessPlan, config: Config, configPath: 
   };
 
   const registry = createRegistry();
+  // The log stream is the process's: one counter, named for the sidecar or for the process.
+  registerLogDropCounter(registry, single ? metricPrefix(plan.loader.name) : 'outrigger_', log.droppedLines);
   const configDir = dirname(resolvePath(configPath));
   const contextFor = (unit: Unit): SidecarContext => {
     const name = unit.definition.name;
@@ -108,6 +112,7 @@ export async function runProcess(plan: ProcessPlan, config: Config, configPath: 
       exit(128 + (signalNumbers[signal] ?? 0));
     }
     shuttingDown = true;
+    void configWatch?.close();
     const deadlineMs = current.shutdown.drain_timeout_ms;
     logger.info({ signal, drain_timeout_ms: deadlineMs }, 'shutting down: draining in-flight work');
     state = 'draining';
@@ -194,9 +199,23 @@ export async function runProcess(plan: ProcessPlan, config: Config, configPath: 
     for (const key of ['admin', 'probes'] as const) {
       if (JSON.stringify(next[key]) !== JSON.stringify(current[key])) logger.warn(`${key} settings change only on restart`);
     }
+    const watchChanged = JSON.stringify(next.config_watch) !== JSON.stringify(current.config_watch);
     current = next;
     logger.level = process.env.LOG_LEVEL || current.log.level;
     logger.info({ trigger: why, sidecars_reloaded: applied }, 'config reloaded');
+    if (watchChanged) await watchConfig();
+  };
+
+  // Nobody sends a sidecar SIGHUP in Kubernetes: a ConfigMap update is the kubelet's atomic swap
+  // of the volume's `..data` symlink. The watcher sees it (and an edit in place) and reloads.
+  const watchConfig = async () => {
+    await configWatch?.close();
+    configWatch = undefined;
+    if (!current.config_watch.enabled || shuttingDown) return;
+    configWatch = new WatchedFiles([configPath], () => void reload('config file changed'), {
+      debounceMs: current.config_watch.debounce_ms,
+    });
+    await configWatch.ready();
   };
 
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
@@ -271,6 +290,7 @@ export async function runProcess(plan: ProcessPlan, config: Config, configPath: 
   }
   if (!shuttingDown) state = 'running';
   watchdog.start();
+  await watchConfig();
   // Since the process started (includes module loading), which is what a pod's readiness waits for.
   logger.info(
     {

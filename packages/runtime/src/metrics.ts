@@ -1,5 +1,5 @@
 /** One prom-client registry per process (never the global one: tests build two). */
-import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 
 export function metricPrefix(sidecar: string): string {
   return `outrigger_${sidecar.replace(/-/g, '_')}_`;
@@ -22,6 +22,22 @@ export function registerSidecarMetrics(registry: Registry, sidecar: string, vers
     registers: [registry],
     collect() {
       this.set(isReady() ? 1 : 0);
+    },
+  });
+}
+
+/**
+ * `<prefix>log_dropped_lines_total`, read from the logger's count (`LoggerHandle.droppedLines`):
+ * the logger exists before the registry, so the counter is read at scrape time.
+ */
+export function registerLogDropCounter(registry: Registry, prefix: string, droppedLogLines: () => number): void {
+  new Counter({
+    name: `${prefix}log_dropped_lines_total`,
+    help: 'Log lines dropped because stdout did not take them (stalled or closed); bounded buffer, see the runtime README.',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(droppedLogLines());
     },
   });
 }

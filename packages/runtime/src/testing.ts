@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 
-export { type PodNetwork, podNetwork } from './pod-network.js';
+export { ConfigMapVolume } from './testing/config-map-volume.js';
+export { type PodNetwork, podNetwork } from './testing/pod-network.js';
 
 export interface WaitOptions {
   timeoutMs?: number;
@@ -193,13 +194,15 @@ export async function spawnSidecar(options: SpawnOptions): Promise<SpawnedSideca
     return String(line.address);
   };
 
+  // A deadline for failures only: a loaded CI machine can take seconds to start a process.
+  const startTimeoutMs = 30_000;
   let adminUrl = '';
   const adminWanted =
     options.waitForAdmin ?? !(typeof options.config === 'object' && (options.config.admin as { enabled?: boolean })?.enabled === false);
-  if (adminWanted && !options.args) adminUrl = `http://${await listenerAddress('admin')}`;
+  if (adminWanted && !options.args) adminUrl = `http://${await listenerAddress('admin', startTimeoutMs)}`;
   let probeUrl = '';
   const probesWanted = typeof options.config === 'object' && (options.config.probes as { listen?: string } | undefined)?.listen !== '';
-  if (probesWanted && !options.args) probeUrl = `http://${await listenerAddress('probes')}`;
+  if (adminWanted && probesWanted && !options.args) probeUrl = `http://${await listenerAddress('probes', startTimeoutMs)}`;
 
   return {
     child,
@@ -324,3 +327,5 @@ export function parsePrometheusText(text: string): Map<string, MetricFamily> {
   }
   return families;
 }
+
+export { makePki, type TestCert, type TestPki } from './testing/pki.js';

@@ -19,6 +19,7 @@ t.test('healthz, readyz, metrics, status', async (t) => {
   t.equal(families.get('outrigger_example_sidecar_jobs_total')?.samples[0]?.value, 1);
   t.same(families.get('outrigger_example_sidecar_info')?.samples[0]?.labels, { version: '0.0.1' });
   t.equal(families.get('process_cpu_user_seconds_total')?.type, 'counter');
+  t.match(families.get('outrigger_example_sidecar_log_dropped_lines_total'), { type: 'counter', samples: [{ value: 0 }] });
 
   const status = (await (await fetch(`${sc.adminUrl}/status`)).json()) as Record<string, unknown>;
   t.match(status, {

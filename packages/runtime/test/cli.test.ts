@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import t, { type Test } from 'tap';
 import { exampleBin } from './fixtures/example.js';
@@ -87,8 +87,10 @@ t.test('schema, --version, --help, usage errors', async (t) => {
   t.equal(parsed.additionalProperties, false);
   t.same(Object.keys(parsed.properties).sort(), [
     'admin',
+    'api_token',
     'config_watch',
     'greeting',
+    'greeting_file',
     'limits',
     'listen',
     'log',
@@ -120,4 +122,31 @@ t.test('OUTRIGGER_CONFIG stands in for -c', async (t) => {
   const { code, stdout } = await run(['check'], { OUTRIGGER_CONFIG: file });
   t.equal(code, 0);
   t.equal(stdout, 'OK\n');
+});
+
+t.test('check: files the config names must be readable; secrets are not echoed', async (t) => {
+  const file = await configFile(t, 'greeting_file: ./missing.txt\napi_token: hunter2\nupstream: "https://user:s3cret@/x"\n');
+  const { code, stdout, stderr } = await run(['check', '-c', file]);
+  t.equal(code, 78);
+  t.same(stdout.trim().split('\n'), [
+    'api_token: must be at least 16 characters, got a string of 7 characters',
+    'upstream: must be an http(s) URL, got "https://[redacted]@/x"',
+    `greeting_file: cannot read ${JSON.stringify(join(dirname(file), 'missing.txt'))}: no such file (ENOENT)`,
+  ]);
+  t.notMatch(stdout + stderr, /hunter2|s3cret/);
+  await writeFile(join(dirname(file), 'missing.txt'), 'hi from a file\n');
+  await writeFile(file, 'greeting_file: ./missing.txt\n');
+  t.same(await run(['check', '-c', file]), { code: 0, stdout: 'OK\n', stderr: '' });
+});
+
+t.test('check: a YAML mistake names file:line:col once; a binary file says so', async (t) => {
+  const file = await configFile(t, 'greeting: hi\nlimits:\n  max_work_ms: 5\n - min_work_ms: 1\n');
+  const yaml = await run(['check', '-c', file]);
+  t.equal(yaml.code, 78);
+  t.match(yaml.stdout, new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:4:1: not valid YAML: [^\n]+\n$`));
+  t.match(yaml.stderr, /1 problem \[OUTRIGGER_E_CONFIG_READ\]/);
+  await writeFile(file, Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03, 0xff, 0xfe]));
+  const binary = await run(['check', '-c', file]);
+  t.equal(binary.code, 78);
+  t.equal(binary.stdout, `${file}: not a text config file (binary data)\n`);
 });

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { spawnSidecar, waitFor } from '../src/testing.js';
+import { ConfigMapVolume, spawnSidecar, waitFor } from '../src/testing.js';
 import { exampleBin } from './fixtures/example.js';
 
 async function statusOf(adminUrl: string): Promise<{ state: string; detail: { in_flight: number; completed: number } }> {
@@ -103,6 +103,30 @@ t.test('SIGHUP reloads a valid config and refuses an invalid one', async (t) => 
   t.same(await sc.stop(), { code: 0, signal: null });
 });
 
+t.test('reload: a missing file is refused like any config error; a secret is not echoed in the log', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'outrigger-life-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const file = join(dir, 'config.yaml');
+  await writeFile(join(dir, 'greeting.txt'), 'from a file\n');
+  await writeFile(file, 'admin: { listen: "127.0.0.1:0" }\ngreeting_file: greeting.txt\n');
+  const sc = await spawnSidecar({ bin: exampleBin, config: file });
+  t.teardown(() => sc.stop('SIGKILL'));
+  await sc.waitReady();
+  const data = await sc.listenerAddress('data');
+  const greet = async () => (await fetch(`http://${data}/`)).text();
+  t.equal(await greet(), 'from a file\n');
+  await writeFile(file, 'admin: { listen: "127.0.0.1:0" }\ngreeting_file: gone.txt\napi_token: hunter2\n');
+  sc.child.kill('SIGHUP');
+  const refused = await sc.waitForLog((l) => l.code === 'OUTRIGGER_E_RELOAD');
+  t.same(refused.issues, [
+    { path: 'api_token', message: 'must be at least 16 characters, got a string of 7 characters' },
+    { path: 'greeting_file', message: `cannot read ${JSON.stringify(join(dir, 'gone.txt'))}: no such file (ENOENT)` },
+  ]);
+  t.notMatch(JSON.stringify(sc.logs()) + sc.text(), /hunter2/);
+  t.equal(await greet(), 'from a file\n', 'the running config stays');
+  t.same(await sc.stop(), { code: 0, signal: null });
+});
+
 t.test('a start failure exits 1 with its code', async (t) => {
   const first = await spawnSidecar({ bin: exampleBin, config: {} });
   t.teardown(() => first.stop('SIGKILL'));
@@ -114,4 +138,59 @@ t.test('a start failure exits 1 with its code', async (t) => {
     second.logs().find((l) => l.code === 'OUTRIGGER_E_START'),
     { msg: /EADDRINUSE/ },
   );
+});
+
+t.test('a ConfigMap ..data swap reloads the config; a broken swap is refused and logged while traffic goes on', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'outrigger-configmap-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const volume = new ConfigMapVolume(dir);
+  const config = (greeting: string) =>
+    `admin: { listen: "127.0.0.1:0" }\nprobes: { listen: "" }\nconfig_watch: { debounce_ms: 50 }\ngreeting: ${greeting}\n`;
+  await volume.write({ 'config.yaml': config('one') });
+  const sc = await spawnSidecar({ bin: exampleBin, config: volume.path('config.yaml') });
+  t.teardown(() => sc.stop('SIGKILL'));
+  await sc.waitForLog((l) => l.msg === 'started');
+  const data = await sc.listenerAddress('data');
+  const greet = async () => (await fetch(`http://${data}/`)).text();
+  t.equal(await greet(), 'one\n');
+
+  await volume.write({ 'config.yaml': config('two') });
+  await waitFor(async () => (await greet()) === 'two\n', { what: 'the swapped config applied' });
+  t.match(
+    sc.logs().find((l) => l.msg === 'config reloaded'),
+    { trigger: 'config file changed' },
+  );
+
+  await volume.write({ 'config.yaml': config('""') });
+  const refused = await sc.waitForLog((l) => l.code === 'OUTRIGGER_E_RELOAD');
+  t.match(refused, { level: 'error', trigger: 'config file changed', issues: [{ path: 'greeting', message: 'must not be empty' }] });
+  t.equal(await greet(), 'two\n', 'the running config is kept and traffic goes on');
+  t.equal((await fetch(`${sc.adminUrl}/readyz`)).status, 200);
+
+  await volume.write({ 'config.yaml': config('three') });
+  await waitFor(async () => (await greet()) === 'three\n', { what: 'a good swap after a bad one applies' });
+  t.same(await sc.stop('SIGTERM'), { code: 0, signal: null });
+});
+
+t.test('config_watch.enabled false: a changed file is not applied until SIGHUP', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'outrigger-nowatch-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const file = join(dir, 'config.yaml');
+  const config = (greeting: string) =>
+    `admin: { listen: "127.0.0.1:0" }\nprobes: { listen: "" }\nconfig_watch: { enabled: false, debounce_ms: 0 }\ngreeting: ${greeting}\n`;
+  await writeFile(file, config('one'));
+  const sc = await spawnSidecar({ bin: exampleBin, config: file });
+  t.teardown(() => sc.stop('SIGKILL'));
+  await sc.waitForLog((l) => l.msg === 'started');
+  const data = await sc.listenerAddress('data');
+  await writeFile(file, config('two'));
+  // Proving that nothing happens takes a wait: a watcher with no debounce would have applied the
+  // change well within it (the watch test above sees a swap in tens of milliseconds).
+  await new Promise((r) => setTimeout(r, 1000));
+  t.equal(await (await fetch(`http://${data}/`)).text(), 'one\n', 'not applied without the watch');
+  sc.child.kill('SIGHUP');
+  await sc.waitForLog((l) => l.msg === 'config reloaded');
+  t.equal(await (await fetch(`http://${data}/`)).text(), 'two\n');
+  t.equal(sc.logs().filter((l) => l.msg === 'config reloaded').length, 1, 'reloaded once, by the signal');
+  t.notOk(sc.logs().some((l) => l.trigger === 'config file changed'));
 });

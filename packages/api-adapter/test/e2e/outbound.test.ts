@@ -4,18 +4,22 @@
  * against a CA file). "1.1" sits in between, so every exchange walks a chain of three versions.
  * Acceptance 1-5 run here against the real service process.
  */
+import { copyFile, mkdtemp, rename, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { spawnSidecar } from '@outrigger/runtime/testing';
+import { makePki, spawnSidecar } from '@outrigger/runtime/testing';
 import t from 'tap';
 import { request } from 'undici';
-import { BIN, selfSigned, startApp } from '../fixtures/app-process.js';
+import { BIN, startApp } from '../fixtures/app-process.js';
 import { outboundConfig } from '../fixtures/configs.js';
 
-const tls = await selfSigned();
-t.teardown(() => tls.cleanup());
-const service = await startApp('modern', tls);
+const pkiDir = await mkdtemp(join(tmpdir(), 'aa-tls-'));
+t.teardown(() => rm(pkiDir, { recursive: true, force: true }));
+const pki = await makePki(pkiDir);
+const service = await startApp('modern', { cert: pki.serverCert, key: pki.serverKey });
 t.teardown(() => service.stop());
-const adapter = await spawnSidecar({ bin: BIN, config: outboundConfig(service.url, tls.cert) });
+const adapter = await spawnSidecar({ bin: BIN, config: outboundConfig(service.url, pki.caCert) });
 t.teardown(() => adapter.stop('SIGKILL'));
 const address = await adapter.listenerAddress('data');
 const base = `http://${address}`;
@@ -114,10 +118,30 @@ t.test('acceptance 5: 201 with Location: /v2/invoices/N → /v1/invoices/N', asy
 t.test('TLS origination fails closed without the CA', async (t) => {
   const other = await spawnSidecar({
     bin: BIN,
-    config: outboundConfig(service.url, tls.cert, { upstream: { url: service.url, version: '2', path_prefix: '/v2' } }),
+    config: outboundConfig(service.url, pki.caCert, { upstream: { url: service.url, version: '2', path_prefix: '/v2' } }),
   });
   t.teardown(() => other.stop('SIGKILL'));
   const r = await fetch(`http://${await other.listenerAddress('data')}/v1/customers/1`);
   t.equal(r.status, 502);
   t.match(await r.json(), { error: { code: 'OUTRIGGER_E_ADAPTER_UPSTREAM_UNAVAILABLE' } });
+});
+
+t.test('a CA file replaced on disk is used by new connections, without a restart', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'aa-ca-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const otherPki = await makePki(join(dir, 'other'));
+  const caFile = join(dir, 'ca.pem');
+  await copyFile(otherPki.caCert, caFile);
+  const rotating = await spawnSidecar({ bin: BIN, config: outboundConfig(service.url, caFile) });
+  t.teardown(() => rotating.stop('SIGKILL'));
+  const url = `http://${await rotating.listenerAddress('data')}/v1/customers/1`;
+  t.equal((await fetch(url)).status, 502, 'the service is refused while the CA file holds another CA');
+  // The way a Secret update lands: the new file renamed into place.
+  await copyFile(pki.caCert, `${caFile}.new`);
+  await rename(`${caFile}.new`, caFile);
+  await rotating.waitForLog((l) => l.msg === 'tls files reloaded; new connections use them');
+  const r = await fetch(url);
+  t.equal(r.status, 200, 'the new CA trusted');
+  t.match(await r.json(), { id: 1, fullname: 'Ada Lovelace' });
+  t.equal(rotating.child.exitCode, null, 'same process');
 });

@@ -3,9 +3,9 @@
  * load balancing, active health checks, passive outlier ejection and circuit breakers.
  */
 import { lookup } from 'node:dns/promises';
+import { TlsFiles } from '@outrigger/runtime';
 import type { Logger } from 'pino';
 import { Endpoint, type EndpointOptions } from '../endpoint/endpoint.js';
-import { TlsMaterial } from '../endpoint/tls.js';
 import type { ClusterConfig } from '../schema.js';
 import { type Balancer, createBalancer } from './balancer.js';
 import { CircuitBreaker } from './circuit_breaker.js';
@@ -25,7 +25,7 @@ export class Cluster {
   readonly breaker: CircuitBreaker;
   readonly #balancer: Balancer<Endpoint>;
   readonly #detector: OutlierDetector;
-  readonly #tls: TlsMaterial | undefined;
+  readonly #tls: TlsFiles | undefined;
   readonly #health: HealthChecker | undefined;
   #dnsTimer: NodeJS.Timeout | undefined;
   #dnsError: string | undefined;
@@ -45,7 +45,8 @@ export class Cluster {
     this.#detector = new OutlierDetector(config.outlier_detection);
     const https = config.dns?.scheme === 'https' || (config.endpoints ?? []).some((e) => e.startsWith('https:'));
     if (config.tls !== undefined || https) {
-      this.#tls = new TlsMaterial(config.tls ?? { min_version: 'TLSv1.2' }, resolvePath, logger, name, () => {});
+      // Endpoints compare its generation when they connect: nothing to rebuild on a change.
+      this.#tls = new TlsFiles(config.tls, { resolvePath, logger: logger.child({ cluster: name }) });
     }
     if (config.health_check !== undefined) {
       this.#health = new HealthChecker(
@@ -69,13 +70,13 @@ export class Cluster {
       connectTimeoutMs: this.config.connect_timeout_ms,
       idleTimeoutMs: this.config.idle_timeout_ms,
       maxConnections: this.config.circuit_breaker.max_connections,
-      tls: () => this.#tls?.options,
+      tls: this.#tls,
       serverName,
     };
   }
 
   async start(): Promise<void> {
-    await this.#tls?.start();
+    await this.#tls?.ready();
     if (this.config.dns !== undefined) await this.#resolve();
     this.#health?.start();
   }

@@ -3,9 +3,9 @@
  * per-connection bookkeeping (has this connection served a response yet?) and the endpoint's
  * health, outlier and load state.
  */
+import { redactUrl, type TlsFiles } from '@outrigger/runtime';
 import { buildConnector, Client, type Dispatcher, Pool } from 'undici';
 import { OutlierState } from '../cluster/outlier.js';
-import type { TlsOptions } from './tls.js';
 
 /** Per-connection state: how many responses the current socket of a client has completed. */
 export class ConnectionTrack {
@@ -37,8 +37,8 @@ export interface EndpointOptions {
   connectTimeoutMs: number;
   idleTimeoutMs: number;
   maxConnections: number;
-  /** TLS options for https endpoints (read at connect time, so rotation applies to new connections). */
-  tls: () => TlsOptions | undefined;
+  /** TLS files for https endpoints (looked at on each connect, so rotation applies to new connections). */
+  tls: TlsFiles | undefined;
   /** SNI / verified name when the URL's host is an address (DNS clusters). */
   serverName?: string | undefined;
 }
@@ -51,7 +51,7 @@ export class Endpoint {
   readonly pool: Pool;
   readonly origin: string;
   #connector: buildConnector.connector | undefined;
-  #connectorFor: TlsOptions | undefined;
+  #connectorGeneration = -1;
 
   constructor(
     readonly url: URL,
@@ -62,7 +62,14 @@ export class Endpoint {
     this.origin = url.origin;
     const https = url.protocol === 'https:';
     const connect: buildConnector.connector = (opts, callback) => {
-      const connector = this.#currentConnector(https);
+      let connector: buildConnector.connector;
+      try {
+        connector = this.#currentConnector(https);
+      } catch (error) {
+        // TLS files that were never usable: this connection fails (as a connect failure).
+        process.nextTick(() => callback(error as Error, null));
+        return;
+      }
       return connector(opts, callback);
     };
     this.pool = new Pool(this.origin, {
@@ -100,20 +107,21 @@ export class Endpoint {
   }
 
   #currentConnector(https: boolean): buildConnector.connector {
-    const tls = https ? this.options.tls() : undefined;
-    if (this.#connector === undefined || tls !== this.#connectorFor) {
-      const servername = tls?.servername ?? this.options.serverName;
+    const tls = https ? this.options.tls : undefined;
+    const generation = tls?.generation ?? 0;
+    if (this.#connector === undefined || generation !== this.#connectorGeneration) {
+      // Throws while the files were never usable. SNI: the config's servername, else the DNS name.
+      const options = tls?.connectionOptions(this.options.serverName);
       this.#connector = buildConnector({
         timeout: this.options.connectTimeoutMs,
-        ...(tls ?? {}),
-        ...(servername === undefined ? {} : { servername }),
+        ...(options ?? {}),
         keepAlive: true,
         keepAliveInitialDelay: 60000,
         allowH2: false,
         // A rotated certificate gets a new connector, so old sessions are never resumed with it.
         maxCachedSessions: 100,
       } as buildConnector.BuildOptions);
-      this.#connectorFor = tls;
+      this.#connectorGeneration = generation;
     }
     return this.#connector;
   }
@@ -125,7 +133,8 @@ export class Endpoint {
 
   status(now: number): object {
     return {
-      url: this.url.href,
+      // /status may be read by people who must not see a credential in an endpoint's URL.
+      url: redactUrl(this.url.href),
       healthy: this.healthy,
       ejected: this.outlier.ejected(now),
       ejected_until: this.outlier.ejected(now) ? new Date(this.outlier.ejectedUntil).toISOString() : undefined,

@@ -4,36 +4,10 @@
  * Node's flat `rawHeaders` lists.
  */
 import type { IncomingHttpHeaders } from 'node:http';
+import { connectionTokens, isHopByHop, rawConnectionTokens } from '@outrigger/runtime';
 import type { HeaderRewriter } from '../route/rewrite.js';
 
-/** Hop-by-hop headers (plus `host` and `expect`, which the proxy sets or handles itself). */
-const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-  'proxy-authorization',
-  'proxy-authenticate',
-]);
-
 export const VIA = '1.1 outrigger';
-
-/** Lower-case tokens of `Connection` header values: those headers are hop-by-hop too. */
-export function connectionTokens(values: readonly string[]): Set<string> | undefined {
-  let tokens: Set<string> | undefined;
-  for (const value of values) {
-    for (const part of value.split(',')) {
-      const token = part.trim().toLowerCase();
-      if (token === '' || token === 'close' || token === 'keep-alive') continue;
-      tokens ??= new Set();
-      tokens.add(token);
-    }
-  }
-  return tokens;
-}
 
 /**
  * Request smuggling guards (RFC 9112 §6.3): `Content-Length` with `Transfer-Encoding`, differing
@@ -78,11 +52,7 @@ const FORWARDING_HEADERS = new Set(['x-forwarded-for', 'x-forwarded-proto', 'x-f
 /** The header list sent upstream, flat `[name, value, ...]`. */
 export function upstreamRequestHeaders(raw: readonly string[], opts: ForwardingOptions): string[] {
   const out: string[] = ['host', opts.host];
-  const connectionValues: string[] = [];
-  for (let i = 0; i < raw.length; i += 2) {
-    if ((raw[i] as string).toLowerCase() === 'connection') connectionValues.push(raw[i + 1] as string);
-  }
-  const named = connectionValues.length > 0 ? connectionTokens(connectionValues) : undefined;
+  const named = rawConnectionTokens(raw);
   const idHeader = opts.requestIdHeader;
   const credentialName = opts.credential?.name;
   let via: string | undefined;
@@ -91,8 +61,8 @@ export function upstreamRequestHeaders(raw: readonly string[], opts: ForwardingO
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i] as string;
     const lower = name.toLowerCase();
-    if (HOP_BY_HOP.has(lower) || lower === 'host' || lower === 'expect') continue;
-    if (named?.has(lower)) continue;
+    // Besides the hop-by-hop headers: `host` is set above, `expect` was answered by the listener.
+    if (isHopByHop(lower, named) || lower === 'host' || lower === 'expect') continue;
     if (lower === idHeader || lower === credentialName) continue;
     if (opts.rewriter.drops(lower)) continue;
     const value = raw[i + 1] as string;
@@ -137,12 +107,10 @@ export function downstreamResponseHeaders(
   const out: Record<string, string | string[]> = {};
   const connection = headers.connection;
   const named =
-    connection === undefined || connection === 'keep-alive' || connection === 'close'
-      ? undefined
-      : connectionTokens(Array.isArray(connection) ? connection : [connection]);
+    connection === undefined || connection === 'keep-alive' || connection === 'close' ? undefined : connectionTokens(connection);
   for (const name in headers) {
     const value = headers[name];
-    if (value === undefined || HOP_BY_HOP.has(name) || named?.has(name) || rewriter.drops(name)) continue;
+    if (value === undefined || isHopByHop(name, named) || rewriter.drops(name)) continue;
     out[name] = value;
   }
   if (via) {

@@ -1,4 +1,5 @@
 /** The retry decision of a route: pure (randomness and clock injected). */
+import { backoffDelay, parseRetryAfter } from '@outrigger/runtime';
 import type { RetryConfig } from '../schema.js';
 
 /** Why a try failed. `status` carries the upstream status code. */
@@ -81,7 +82,7 @@ export class RetryPolicy {
     if (budgeted && !ctx.budgetAllows) return { retry: false, reason: 'budget' };
     let delayMs = reusedReset ? 0 : this.backoffMs(ctx.tries);
     if (failure.kind === 'status' && failure.retryAfter !== undefined) {
-      const after = parseRetryAfter(failure.retryAfter, now);
+      const after = parseRetryAfter(failure.retryAfter, { now });
       if (after !== undefined) {
         if (after > this.#maxRetryAfter) return { retry: false, reason: 'retry_after' };
         delayMs = Math.max(delayMs, after);
@@ -93,8 +94,7 @@ export class RetryPolicy {
 
   /** Full-jitter exponential backoff before retry number `retry` (1-based). */
   backoffMs(retry: number): number {
-    const ceiling = Math.min(this.#max, this.#base * 2 ** Math.max(0, retry - 1));
-    return Math.floor(this.#random() * ceiling);
+    return backoffDelay(retry - 1, { baseMs: this.#base, maxMs: this.#max }, this.#random);
   }
 
   #covers(failure: TryFailure): boolean {
@@ -109,13 +109,4 @@ export class RetryPolicy {
         return this.#statuses.has(failure.status);
     }
   }
-}
-
-/** `Retry-After` (RFC 9110 §10.2.3): delay-seconds or an HTTP-date → milliseconds, or undefined. */
-export function parseRetryAfter(value: string, now = Date.now()): number | undefined {
-  const text = value.trim();
-  if (/^\d+$/.test(text)) return Number(text) * 1000;
-  const date = Date.parse(text);
-  if (Number.isNaN(date)) return undefined;
-  return Math.max(0, date - now);
 }

@@ -3,12 +3,13 @@
  * TLS (undici 8 negotiates h2 by default): the proxy's hop-by-hop handling, connection reuse
  * accounting and header rewrites are HTTP/1.1's.
  */
+import { makePki } from '@outrigger/runtime/testing';
 import t from 'tap';
-import { makePki } from '../fixtures/ca.js';
 import { startNginx } from '../fixtures/nginx.js';
+import { tempDir } from '../fixtures/ports.js';
 import { client, get, startProxy } from '../fixtures/proxy.js';
 
-const pki = await makePki(t);
+const pki = await makePki(await tempDir(t, 'egress-proxy-pki-'));
 const h2 = await startNginx(t, {
   tls: { cert: pki.serverCert, key: pki.serverKey },
   http2: true,

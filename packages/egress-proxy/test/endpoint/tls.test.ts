@@ -1,18 +1,17 @@
 /**
  * TLS origination against nginx with a test CA (acceptance 7): unknown CA, self-signed and
- * wrong-name certificates → 502; with ca_file → works; SNI/server_name; minimum TLS version;
+ * wrong-name certificates → 502; with ca_file → works; SNI/servername; minimum TLS version;
  * a client certificate replaced on disk is used for new connections without a restart.
  */
-import { copyFile, rename } from 'node:fs/promises';
+import { copyFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { waitFor } from '@outrigger/runtime/testing';
+import { makePki, waitFor } from '@outrigger/runtime/testing';
 import t from 'tap';
-import { makePki } from '../fixtures/ca.js';
 import { startNginx } from '../fixtures/nginx.js';
 import { tempDir } from '../fixtures/ports.js';
 import { client, get, startProxy } from '../fixtures/proxy.js';
 
-const pki = await makePki(t);
+const pki = await makePki(await tempDir(t, 'egress-proxy-pki-'));
 const good = await startNginx(t, { tls: { cert: pki.serverCert, key: pki.serverKey } });
 const selfSigned = await startNginx(t, { tls: { cert: pki.selfSignedCert, key: pki.selfSignedKey } });
 const wrongName = await startNginx(t, { tls: { cert: pki.wrongNameCert, key: pki.wrongNameKey } });
@@ -33,7 +32,7 @@ const proxy = await startProxy(t, {
     good: { endpoints: [good.url], tls: { ca_file: pki.caCert } },
     self: { endpoints: [selfSigned.url], tls: { ca_file: pki.caCert } },
     wrong: { endpoints: [wrongName.url], tls: { ca_file: pki.caCert } },
-    sni: { endpoints: [wrongName.url], tls: { ca_file: pki.caCert, server_name: 'wrong.example' } },
+    sni: { endpoints: [wrongName.url], tls: { ca_file: pki.caCert, servername: 'wrong.example' } },
     tls13: { endpoints: [tls12.url], tls: { ca_file: pki.caCert, min_version: 'TLSv1.3' } },
     mtls: {
       endpoints: [mtls.url],
@@ -53,7 +52,7 @@ t.test('verification is on by default: unknown CA, self-signed, wrong name → 5
   }
 });
 
-t.test('with ca_file the upstream is trusted; server_name sets SNI and the verified name', async (t) => {
+t.test('with ca_file the upstream is trusted; servername sets SNI and the verified name', async (t) => {
   t.equal((await get(agent, `${proxy.url}/good/ok`)).body, 'ok');
   t.equal((await get(agent, `${proxy.url}/sni/ok`)).body, 'ok');
 });
@@ -81,9 +80,11 @@ t.test('mTLS: a client certificate replaced on disk is used for new connections'
   t.equal(proxy.sidecar.child.exitCode, null, 'same process');
 });
 
-t.test('not ready until the TLS files load; ready once they appear', async (t) => {
+t.test('not ready while the TLS files are unusable; ready once they are good', async (t) => {
   const dir = await tempDir(t);
   const ca = join(dir, 'ca.pem');
+  // A missing file is a config error (the file check); a half-written one is only unusable.
+  await writeFile(ca, '-----BEGIN CERTIFICATE-----\nnot yet\n');
   const late = await startProxy(
     t,
     {

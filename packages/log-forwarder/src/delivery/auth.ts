@@ -1,15 +1,15 @@
 /**
  * Authentication shared by the HTTP sinks: basic or bearer, with the secret read from a file
- * (a mounted Kubernetes Secret) and re-read when the file changes.
+ * (a mounted Kubernetes Secret, the runtime's `SecretFile`) and re-read when the file changes.
  */
+import { SecretFile } from '@outrigger/runtime';
 import { type Static, Type } from '@sinclair/typebox';
-import { SecretFile } from './secret.js';
 
 export const BasicAuthSchema = Type.Object(
   {
     type: Type.Literal('basic', { description: 'HTTP basic authentication.' }),
     user: Type.String({ minLength: 1, description: 'User name.' }),
-    password_file: Type.String({ minLength: 1, description: 'File holding the password (re-read when it changes).' }),
+    password_file: Type.String({ minLength: 1, format: 'file', description: 'File holding the password (re-read when it changes).' }),
   },
   { additionalProperties: false },
 );
@@ -17,7 +17,7 @@ export const BasicAuthSchema = Type.Object(
 export const BearerAuthSchema = Type.Object(
   {
     type: Type.Literal('bearer', { description: 'A bearer token in the Authorization header.' }),
-    token_file: Type.String({ minLength: 1, description: 'File holding the token (re-read when it changes).' }),
+    token_file: Type.String({ minLength: 1, format: 'file', description: 'File holding the token (re-read when it changes).' }),
   },
   { additionalProperties: false },
 );
@@ -45,8 +45,12 @@ export class Authorization {
     return `${this.scheme} ${secret}`;
   }
 
-  /** After a 401/403: re-read the secret file on the next request. */
-  invalidate(): void {
-    this.#secret.invalidate();
+  /** After a 401/403: re-read the secret file now (a rotation the watcher has not reported yet). */
+  reload(): Promise<void> {
+    return this.#secret.reload();
+  }
+
+  close(): Promise<void> {
+    return this.#secret.close();
   }
 }

@@ -9,9 +9,9 @@
  * - once `max_in_flight_bytes` are held unacknowledged, `write()` stays pending (reading pauses).
  */
 import { join } from 'node:path';
+import { backoffDelay, delay } from '@outrigger/runtime';
 import type { Logger } from 'pino';
 import type { EventBatch, Sink, SinkContext, SinkHealth } from '../sink/sink.js';
-import { delay, nextDelay } from './backoff.js';
 import type { DeliveryConfig } from './config.js';
 import { type DeadLetter, DeadLetterFile } from './dead-letter.js';
 import { SinkMetrics } from './metrics.js';
@@ -303,12 +303,9 @@ export class DeliveryDriver implements Sink {
       if (retry.max_attempts > 0 && job.attempt >= retry.max_attempts) {
         return this.#exhausted(job.request, retryReason);
       }
-      const wait = nextDelay(
-        job.attempt - 1,
-        { initialMs: retry.initial_backoff_ms, maxMs: retry.max_backoff_ms },
-        retryAfterMs,
-        this.#random,
-      );
+      // A server's Retry-After wins when given (never re-send before it), else the jittered backoff.
+      const wait =
+        retryAfterMs ?? backoffDelay(job.attempt - 1, { baseMs: retry.initial_backoff_ms, maxMs: retry.max_backoff_ms }, this.#random);
       try {
         await delay(wait, signal);
       } catch {
@@ -386,7 +383,7 @@ export class DeliveryDriver implements Sink {
       } catch (error) {
         this.#logger.error({ err: error, path: this.#deadLetter.path }, 'cannot write the dead-letter file; retrying');
         try {
-          await delay(nextDelay(attempt, { initialMs: 500, maxMs: 30_000 }, undefined, this.#random), this.#shutdown.signal);
+          await delay(backoffDelay(attempt, { baseMs: 500, maxMs: 30_000 }, this.#random), this.#shutdown.signal);
         } catch {
           return false;
         }

@@ -1,12 +1,15 @@
 /**
  * The HTTP transport of every HTTP sink: one undici `Pool` per endpoint origin (keep-alive,
- * `concurrency` connections), TLS from the shared options, optional gzip, and every failure turned
- * into a clear one-line reason. TLS files are re-read when the pool is rebuilt after a TLS failure.
+ * `concurrency` connections), TLS from the runtime's `TlsFiles`, optional gzip, and every failure
+ * turned into a clear one-line reason. When the TLS files change, the next request gets a new
+ * pool with them (requests in flight finish on the old one).
  */
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
+import { describeTlsError, redactUrl, type TlsConfig, TlsFiles } from '@outrigger/runtime';
+import type { Logger } from 'pino';
 import type { Pool } from 'undici';
-import { describeTlsError, type TlsConfig, tlsOptions } from './tls.js';
+import type { SinkContext } from '../sink/sink.js';
 
 const gzip = promisify(gzipCallback);
 
@@ -27,6 +30,8 @@ export interface HttpClientOptions {
   endpoint: URL;
   tls: TlsConfig | undefined;
   resolvePath(path: string): string;
+  /** For the TLS files' problems and reloads. */
+  logger?: Logger;
   connections: number;
   /** Bodies of responses are read up to this many bytes (error bodies are for humans). */
   maxResponseBytes?: number;
@@ -43,32 +48,56 @@ export interface HttpSendOptions {
 
 export class HttpClient {
   #pool: Pool | undefined;
+  #poolGeneration = 0;
+  readonly #tls: TlsFiles | undefined;
   readonly origin: string;
-  /** The endpoint with any credentials removed, for logs. */
+  /** The endpoint for logs: credentials and query values (`?api_key=`) redacted. */
   readonly target: string;
+
+  /** The client of sink `name` for its `endpoint` and `tls` block (TLS file problems logged with the sink's name). */
+  static forSink(
+    name: string,
+    config: { endpoint: string; tls?: TlsConfig | undefined; concurrency: number },
+    ctx: SinkContext,
+    connections = config.concurrency,
+  ): HttpClient {
+    return new HttpClient({
+      endpoint: new URL(config.endpoint),
+      tls: config.tls,
+      resolvePath: ctx.resolvePath,
+      logger: ctx.logger.child({ sink: name }),
+      connections,
+    });
+  }
 
   constructor(private readonly options: HttpClientOptions) {
     this.origin = options.endpoint.origin;
-    const shown = new URL(options.endpoint.href);
-    shown.username = '';
-    shown.password = '';
-    this.target = shown.href;
+    this.target = redactUrl(options.endpoint.href);
+    if (options.endpoint.protocol === 'https:') {
+      const { tls, resolvePath, logger } = options;
+      this.#tls = new TlsFiles(tls, { resolvePath, ...(logger ? { logger } : {}) });
+    }
   }
 
   async #getPool(): Promise<Pool> {
-    if (this.#pool) return this.#pool;
-    const { endpoint, tls, resolvePath, connections } = this.options;
-    const connect = endpoint.protocol === 'https:' ? tlsOptions(tls, resolvePath, endpoint.hostname) : undefined;
+    const generation = this.#tls?.generation ?? 0;
+    if (this.#pool && this.#poolGeneration === generation) return this.#pool;
+    // Throws while the TLS files were never usable; the message names the key and the file.
+    // SNI: undici sends the endpoint's host name unless the config names one.
+    const connect = this.#tls?.connectionOptions();
     const { Pool } = await loadUndici();
-    if (this.#pool) return this.#pool;
+    if (this.#pool && this.#poolGeneration === generation) return this.#pool;
+    const stale = this.#pool;
     this.#pool = new Pool(this.origin, {
-      connections,
+      connections: this.options.connections,
       pipelining: 1,
       keepAliveTimeout: 30_000,
       // HTTP/1.1 as before undici 8 (which would take h2 when a TLS endpoint offers it).
       allowH2: false,
       ...(connect ? { connect } : {}),
     });
+    this.#poolGeneration = generation;
+    void stale?.close().catch(() => undefined);
     return this.#pool;
   }
 
@@ -89,7 +118,6 @@ export class HttpClient {
       headers['content-encoding'] = 'gzip';
     }
     const sentBytes = body === undefined ? 0 : typeof body === 'string' ? Buffer.byteLength(body) : body.length;
-    // Reading tls files may throw (a missing ca_file): that message names the key already.
     const pool = await this.#getPool();
     try {
       const res = await pool.request({
@@ -108,16 +136,10 @@ export class HttpClient {
     }
   }
 
-  /** A one-line reason for a transport failure; resets the pool after TLS failures. */
+  /** A one-line reason for a transport failure. */
   describe(error: unknown, signal?: AbortSignal): string {
     const tlsReason = describeTlsError(error, this.target);
-    if (tlsReason) {
-      // Rebuild the pool next time so a fixed ca_file (or a renewed server cert) is picked up.
-      const pool = this.#pool;
-      this.#pool = undefined;
-      void pool?.destroy().catch(() => undefined);
-      return tlsReason;
-    }
+    if (tlsReason) return tlsReason;
     if (signal?.aborted) {
       const reason = signal.reason as Error | undefined;
       if (reason?.name === 'TimeoutError') return `request to ${this.target} timed out`;
@@ -139,6 +161,7 @@ export class HttpClient {
     const pool = this.#pool;
     this.#pool = undefined;
     if (pool) await pool.destroy().catch(() => undefined);
+    await this.#tls?.close();
   }
 }
 

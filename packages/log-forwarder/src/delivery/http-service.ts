@@ -67,7 +67,7 @@ export class HttpDeliveryService implements DeliveryService {
       const reason = (error as Error).message;
       return { kind: Delivery.RETRY, reason, ...(reason.startsWith('TLS') ? { code: 'OUTRIGGER_E_LF_SINK_TLS' } : {}) };
     }
-    if (response.status === 401 || response.status === 403) this.parts.auth?.invalidate();
+    if (response.status === 401 || response.status === 403) await this.parts.auth?.reload();
     return { ...this.parts.decide(response, request), bytes: response.sentBytes };
   }
 
@@ -75,7 +75,7 @@ export class HttpDeliveryService implements DeliveryService {
     await this.parts.healthcheck(this.parts.client, this.#authHeaders(), signal);
   }
 
-  close(): Promise<void> {
-    return this.parts.client.close();
+  async close(): Promise<void> {
+    await Promise.all([this.parts.client.close(), this.parts.auth?.close()]);
   }
 }

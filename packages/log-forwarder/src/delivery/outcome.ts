@@ -1,3 +1,5 @@
+import { parseRetryAfter } from '@outrigger/runtime';
+
 /**
  * The result of one delivery attempt, as a small enum (Fluent Bit's FLB_OK / FLB_RETRY /
  * FLB_ERROR, Vector's RetryAction): the driver needs nothing else to decide what happens next.
@@ -47,24 +49,9 @@ export function classifyStatus(status: number): Delivery {
 /** Longest wait a `Retry-After` may impose; a larger value is clamped (and the clamp logged by callers). */
 export const MAX_RETRY_AFTER_MS = 10 * 60_000;
 
-/**
- * `Retry-After` as milliseconds to wait, or undefined when absent or unparsable.
- * RFC 9110 §10.2.3: either delay-seconds or an HTTP-date.
- */
-export function parseRetryAfter(value: string | string[] | undefined, now = Date.now()): number | undefined {
-  const text = Array.isArray(value) ? value[0] : value;
-  if (text === undefined) return undefined;
-  const trimmed = text.trim();
-  if (trimmed === '') return undefined;
-  let ms: number;
-  if (/^\d+$/.test(trimmed)) {
-    ms = Number(trimmed) * 1000;
-  } else {
-    const date = Date.parse(trimmed);
-    if (Number.isNaN(date)) return undefined;
-    ms = Math.max(0, date - now);
-  }
-  return Math.min(ms, MAX_RETRY_AFTER_MS);
+/** A response's `Retry-After` as milliseconds to wait (clamped), or undefined when absent or unparsable. */
+export function retryAfterMs(value: string | string[] | undefined, now?: number): number | undefined {
+  return parseRetryAfter(value, { maxMs: MAX_RETRY_AFTER_MS, ...(now === undefined ? {} : { now }) });
 }
 
 /** An outcome for an HTTP response status with its body text (kept short for logs and dead letters). */
@@ -78,8 +65,8 @@ export function outcomeForStatus(status: number, body: string, retryAfter?: stri
     return { kind: Delivery.RETRY, status, reason: `authentication failed: ${reason}`, code: 'OUTRIGGER_E_LF_SINK_AUTH' };
   }
   if (kind === Delivery.RETRY) {
-    const retryAfterMs = parseRetryAfter(retryAfter);
-    return retryAfterMs === undefined ? { kind, status, reason } : { kind, status, reason, retryAfterMs };
+    const wait = retryAfterMs(retryAfter);
+    return wait === undefined ? { kind, status, reason } : { kind, status, reason, retryAfterMs: wait };
   }
   return { kind, status, reason };
 }

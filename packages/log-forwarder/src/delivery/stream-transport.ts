@@ -6,7 +6,8 @@
 import { createSocket, type Socket as DgramSocket } from 'node:dgram';
 import { isIPv6, connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
-import { describeTlsError, type TlsConfig, tlsOptions } from './tls.js';
+import { describeTlsError, type TlsConfig, TlsFiles } from '@outrigger/runtime';
+import type { Logger } from 'pino';
 
 export type StreamProtocol = 'tcp' | 'tls' | 'unix' | 'udp';
 
@@ -19,17 +20,22 @@ export interface StreamTransportOptions {
   path?: string;
   tls: TlsConfig | undefined;
   resolvePath(path: string): string;
+  /** For the TLS files' problems and reloads. */
+  logger?: Logger;
 }
 
 export class StreamTransport {
   #socket: Socket | undefined;
   #connecting: Promise<Socket> | undefined;
   #udp: DgramSocket | undefined;
+  /** TLS files, re-read when they change: each new connection uses the current ones. */
+  readonly #tls: TlsFiles | undefined;
   readonly target: string;
 
   constructor(private readonly options: StreamTransportOptions) {
-    const { protocol, host, port, path } = options;
+    const { protocol, host, port, path, tls, resolvePath, logger } = options;
     this.target = protocol === 'unix' ? `unix:${path}` : `${protocol}://${host?.includes(':') ? `[${host}]` : host}:${port}`;
+    if (protocol === 'tls') this.#tls = new TlsFiles(tls, { resolvePath, ...(logger ? { logger } : {}) });
   }
 
   /** A connection is open (stream protocols). */
@@ -45,13 +51,13 @@ export class StreamTransport {
   connect(signal: AbortSignal): Promise<Socket> {
     if (this.#socket && !this.#socket.destroyed && this.#socket.writable) return Promise.resolve(this.#socket);
     if (this.#connecting) return this.#connecting;
-    const { protocol, host, port, path, tls, resolvePath } = this.options;
+    const { protocol, host, port, path } = this.options;
     const attempt = new Promise<Socket>((resolve, reject) => {
       let socket: Socket;
       const readyEvent = protocol === 'tls' ? 'secureConnect' : 'connect';
       try {
         if (protocol === 'tls') {
-          socket = tlsConnect({ host, port, ...tlsOptions(tls, resolvePath, host ?? '') });
+          socket = tlsConnect({ host, port, ...(this.#tls as TlsFiles).connectionOptions(host) });
         } else if (protocol === 'unix') {
           socket = netConnect({ path: path as string });
         } else {
@@ -176,5 +182,6 @@ export class StreamTransport {
     }
     this.#udp?.close();
     this.#udp = undefined;
+    await this.#tls?.close();
   }
 }

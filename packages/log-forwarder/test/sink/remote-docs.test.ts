@@ -1,10 +1,10 @@
 /** docs/sinks.md documents every key of every remote sink, with the schema's default. */
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { TlsSchema } from '@outrigger/runtime';
 import type { TSchema } from '@sinclair/typebox';
 import t from 'tap';
 import { DeliverySchema } from '../../src/delivery/config.js';
-import { TlsSchema } from '../../src/delivery/tls.js';
 import { remoteSinks } from '../../src/sink/remote.js';
 
 const docsPath = fileURLToPath(new URL('../../../docs/sinks.md', import.meta.url));

@@ -1,4 +1,8 @@
-/** String formats the validator knows, each with the phrase its error uses. */
+/**
+ * String formats the validator knows, each with the phrase its error uses. A schema naming a
+ * format not listed here is a programming error: the validator throws, and `test/schemas.test.ts`
+ * walks every sidecar's schema for it.
+ */
 import { tryParseHostPort } from '../host-port.js';
 
 export interface Format {
@@ -22,6 +26,9 @@ function url(protocols?: readonly string[]): Format['check'] {
 }
 
 export const formats: Readonly<Record<string, Format>> = {
+  // A file the sidecar reads (a CA bundle, a secret, a script). Beyond being a path, the loader
+  // checks after validation that it exists and is readable, relative to the config file.
+  file: { expected: 'a file path', check: (value) => (value.trim() === '' || value.includes('\0') ? '' : undefined) },
   'http-url': { expected: 'an http(s) URL', check: url(['http:', 'https:']) },
   url: { expected: 'a URL', check: url() },
   'host-port': {

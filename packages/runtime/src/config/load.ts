@@ -1,12 +1,15 @@
 /** File → parse → interpolate → validate (defaults, coercion) → cross-field rules → frozen config. */
 import { readFile } from 'node:fs/promises';
-import { dirname, extname, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { type TObject, Type } from '@sinclair/typebox';
-import { parseDocument } from 'yaml';
 import { runtimeKeys, runtimeSchema } from '../runtime-config.js';
 import type { ConfigDefinition, ConfigIssue, SidecarConfig } from '../sidecar.js';
+import { checkFiles } from './files.js';
 import { type Env, interpolate } from './interpolate.js';
+import { decodeConfigText, parseConfigText } from './parse.js';
 import { type Schema, validate } from './validate.js';
+
+export { parseConfigText } from './parse.js';
 
 export type LoadResult<C> =
   | { ok: true; config: C }
@@ -28,55 +31,44 @@ export function configSchema(definition: ConfigDefinition): TObject {
   );
 }
 
-/** Parses YAML (or JSON, which is YAML too) text; syntax errors come back as issues. */
-export function parseConfigText(text: string, file: string): { value: unknown; issues: ConfigIssue[] } {
-  if (extname(file) === '.json') {
-    try {
-      return { value: JSON.parse(text), issues: [] };
-    } catch (error) {
-      return { value: undefined, issues: [{ path: file, message: `not valid JSON: ${(error as Error).message}` }] };
-    }
-  }
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    return {
-      value: undefined,
-      issues: doc.errors.map((e) => {
-        const where = e.linePos?.[0] ? `${file}:${e.linePos[0].line}:${e.linePos[0].col}` : file;
-        return { path: where, message: `not valid YAML: ${e.message.split('\n')[0]}` };
-      }),
-    };
-  }
-  const value = doc.toJS({ maxAliasCount: 100 });
-  return { value: value ?? {}, issues: [] };
-}
-
-/** Validates an already parsed config value; relative paths in it are relative to `configPath`'s directory. */
+/**
+ * Validates an already parsed config value; relative paths in it are relative to `configPath`'s
+ * directory. Files the schema marks `format: 'file'` must be readable; cross-field rules run only
+ * on a config with no other problem.
+ */
 export function resolveConfig<C>(definition: ConfigDefinition, raw: unknown, env: Env, configPath = 'config.yaml'): LoadResult<C> {
   const interpolationIssues: ConfigIssue[] = [];
   const interpolated = interpolate(raw, env, interpolationIssues);
-  const { value, issues } = validate(configSchema(definition) as unknown as Schema, interpolated);
+  const { value, issues, files } = validate(configSchema(definition) as unknown as Schema, interpolated);
   // A failed `${VAR:?msg}` stays in place literally; its own message says more than a format error.
   const reported = new Set(interpolationIssues.map((i) => i.path));
   const all = [...interpolationIssues, ...issues.filter((i) => !reported.has(i.path))];
+  const base = dirname(resolve(configPath));
+  all.push(
+    ...checkFiles(
+      files.filter((f) => !reported.has(f.path)),
+      base,
+    ),
+  );
   if (all.length === 0 && definition.rules) {
-    const base = dirname(resolve(configPath));
     all.push(...definition.rules(value as SidecarConfig<TObject>, { resolvePath: (p) => resolve(base, p) }));
   }
   if (all.length > 0) return { ok: false, code: 'OUTRIGGER_E_CONFIG', issues: all };
   return { ok: true, config: deepFreeze(value) as C };
 }
 
-/** Reads and parses a config file; problems come back as issues (`OUTRIGGER_E_CONFIG_READ`). */
+/** Reads, decodes and parses a config file; problems come back as issues (`OUTRIGGER_E_CONFIG_READ`). */
 export async function readConfigFile(file: string): Promise<{ ok: true; value: unknown } | { ok: false; issues: ConfigIssue[] }> {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(file, 'utf8');
+    bytes = await readFile(file);
   } catch (error) {
     const err = error as NodeJS.ErrnoException;
     return { ok: false, issues: [{ path: file, message: `cannot read config: ${err.code ?? err.message}` }] };
   }
-  const parsed = parseConfigText(text, file);
+  const decoded = decodeConfigText(bytes, file);
+  if (decoded.text === undefined) return { ok: false, issues: decoded.issues };
+  const parsed = parseConfigText(decoded.text, file);
   if (parsed.issues.length > 0) return { ok: false, issues: parsed.issues };
   return { ok: true, value: parsed.value };
 }

@@ -1,12 +1,16 @@
+import { TlsSchema } from '@outrigger/runtime';
 import { type Static, Type } from '@sinclair/typebox';
 import { BasicAuthSchema } from '../../delivery/auth.js';
 import { deliveryProperties, inputsSchema } from '../../delivery/config.js';
-import { TlsSchema } from '../../delivery/tls.js';
 
 export const ApiKeyAuthSchema = Type.Object(
   {
     type: Type.Literal('api_key', { description: 'An Elasticsearch API key (Authorization: ApiKey ...).' }),
-    key_file: Type.String({ minLength: 1, description: 'File holding the base64 "id:api_key" credential (re-read when it changes).' }),
+    key_file: Type.String({
+      minLength: 1,
+      format: 'file',
+      description: 'File holding the base64 "id:api_key" credential (re-read when it changes).',
+    }),
   },
   { additionalProperties: false },
 );

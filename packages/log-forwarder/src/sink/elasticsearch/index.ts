@@ -17,7 +17,7 @@ export const elasticsearchSink: SinkFactory<ElasticsearchSinkConfig> = {
     const endpoint = new URL(config.endpoint);
     const path = bulkPath(endpoint, config.pipeline);
     const encoder = new BulkEncoder(config);
-    const client = new HttpClient({ endpoint, tls: config.tls, resolvePath: ctx.resolvePath, connections: config.concurrency });
+    const client = HttpClient.forSink(name, config, ctx);
     const auth = config.auth
       ? config.auth.type === 'basic'
         ? new Authorization(config.auth, ctx.resolvePath)

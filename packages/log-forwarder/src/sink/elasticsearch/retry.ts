@@ -6,7 +6,7 @@
  * - any other (mapping / parse errors, 400): dead-lettered with the error type and reason.
  */
 import type { HttpResponse } from '../../delivery/http-client.js';
-import { Delivery, type ItemRejection, type Outcome, outcomeForStatus, parseRetryAfter } from '../../delivery/outcome.js';
+import { Delivery, type ItemRejection, type Outcome, outcomeForStatus, retryAfterMs } from '../../delivery/outcome.js';
 
 interface BulkItemResult {
   status?: number;
@@ -56,12 +56,12 @@ export function decideBulk(response: HttpResponse, count: number, opType: 'creat
     rejected.push({ index, status, reason: `item HTTP ${status}: ${describeItemError(item)}` });
   });
   if (retry.length === 0 && rejected.length === 0) return { kind: Delivery.OK, status: 200 };
-  const retryAfterMs = parseRetryAfter(response.headers['retry-after']);
+  const wait = retryAfterMs(response.headers['retry-after']);
   return {
     kind: 'partial',
     retry,
     rejected,
     retryReason,
-    ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+    ...(wait === undefined ? {} : { retryAfterMs: wait }),
   };
 }

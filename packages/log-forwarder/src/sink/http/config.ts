@@ -1,7 +1,7 @@
+import { TlsSchema } from '@outrigger/runtime';
 import { type Static, Type } from '@sinclair/typebox';
 import { AuthSchema } from '../../delivery/auth.js';
 import { deliveryProperties, inputsSchema } from '../../delivery/config.js';
-import { TlsSchema } from '../../delivery/tls.js';
 
 export const HttpSinkSchema = Type.Object(
   {

@@ -1,7 +1,7 @@
+import { TlsSchema } from '@outrigger/runtime';
 import { type Static, Type } from '@sinclair/typebox';
 import { AuthSchema } from '../../delivery/auth.js';
 import { deliveryProperties, inputsSchema } from '../../delivery/config.js';
-import { TlsSchema } from '../../delivery/tls.js';
 
 /** Loki label names: `[a-zA-Z_][a-zA-Z0-9_]*`. */
 export const LABEL_NAME = '^[a-zA-Z_][a-zA-Z0-9_]*$';

@@ -50,7 +50,7 @@ export const lokiSink: SinkFactory<LokiSinkConfig> & { rules(config: LokiSinkCon
     });
     const endpoint = new URL(config.endpoint);
     const path = `${endpoint.pathname.replace(/\/+$/, '')}${config.path}`;
-    const client = new HttpClient({ endpoint, tls: config.tls, resolvePath: ctx.resolvePath, connections: 1 });
+    const client = HttpClient.forSink(name, config, ctx, 1);
     const service = new HttpDeliveryService({
       client,
       auth: config.auth ? new Authorization(config.auth, ctx.resolvePath) : undefined,

@@ -15,7 +15,7 @@ export const otlpSink: SinkFactory<OtlpSinkConfig> = {
   create(name, config, ctx) {
     const endpoint = new URL(config.endpoint);
     const path = `${endpoint.pathname.replace(/\/+$/, '')}${config.path}`;
-    const client = new HttpClient({ endpoint, tls: config.tls, resolvePath: ctx.resolvePath, connections: config.concurrency });
+    const client = HttpClient.forSink(name, config, ctx);
     const service = new HttpDeliveryService({
       client,
       auth: config.auth ? new Authorization(config.auth, ctx.resolvePath) : undefined,

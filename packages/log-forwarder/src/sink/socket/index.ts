@@ -34,6 +34,7 @@ export const socketSink: SinkFactory<SocketSinkConfig> & { rules(config: SocketS
       ...(hostPort ? { host: hostPort.host, port: hostPort.port } : { path: ctx.resolvePath(config.address) }),
       tls: config.tls,
       resolvePath: ctx.resolvePath,
+      logger: ctx.logger.child({ sink: name }),
     });
     const service: DeliveryService = {
       // Raw lines are sent as the batch's bytes; a batch is never split (its lines are not events).

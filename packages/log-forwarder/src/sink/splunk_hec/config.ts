@@ -1,6 +1,6 @@
+import { TlsSchema } from '@outrigger/runtime';
 import { type Static, Type } from '@sinclair/typebox';
 import { deliveryProperties, inputsSchema } from '../../delivery/config.js';
-import { TlsSchema } from '../../delivery/tls.js';
 
 export const SplunkHecSinkSchema = Type.Object(
   {
@@ -9,6 +9,7 @@ export const SplunkHecSinkSchema = Type.Object(
     endpoint: Type.String({ format: 'http-url', description: 'Base URL of the collector (e.g. https://splunk:8088).' }),
     token_file: Type.String({
       minLength: 1,
+      format: 'file',
       description: 'File holding the HEC token (sent as "Authorization: Splunk <token>"; re-read when it changes).',
     }),
     index: Type.Optional(Type.String({ minLength: 1, description: 'Target index (a template: `{{ field }}`); default: the token’s.' })),

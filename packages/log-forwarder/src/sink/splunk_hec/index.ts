@@ -17,7 +17,7 @@ export const splunkHecSink: SinkFactory<SplunkHecSinkConfig> = {
     const endpoint = new URL(config.endpoint);
     const base = endpoint.pathname.replace(/\/+$/, '');
     const encoder = new HecEncoder(config);
-    const client = new HttpClient({ endpoint, tls: config.tls, resolvePath: ctx.resolvePath, connections: config.concurrency });
+    const client = HttpClient.forSink(name, config, ctx);
     const service = new HttpDeliveryService({
       client,
       auth: new Authorization({ type: 'bearer', token_file: config.token_file }, ctx.resolvePath, 'Splunk'),

@@ -1,6 +1,6 @@
+import { TlsSchema } from '@outrigger/runtime';
 import { type Static, Type } from '@sinclair/typebox';
 import { deliveryProperties, inputsSchema } from '../../delivery/config.js';
-import { TlsSchema } from '../../delivery/tls.js';
 
 export const FACILITIES = [
   'kern',

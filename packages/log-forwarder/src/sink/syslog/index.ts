@@ -14,7 +14,14 @@ export const syslogSink: SinkFactory<SyslogSinkConfig> = {
   schema: SyslogSinkSchema,
   create(name, config, ctx) {
     const { host, port } = parseHostPort(config.address);
-    const transport = new StreamTransport({ protocol: config.protocol, host, port, tls: config.tls, resolvePath: ctx.resolvePath });
+    const transport = new StreamTransport({
+      protocol: config.protocol,
+      host,
+      port,
+      tls: config.tls,
+      resolvePath: ctx.resolvePath,
+      logger: ctx.logger.child({ sink: name }),
+    });
     const encoder = new SyslogEncoder(config);
     const service: DeliveryService = {
       splittable: true,

@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { makePki } from '@outrigger/runtime/testing';
 import t, { type Test } from 'tap';
 import { Delivery } from '../../../src/delivery/outcome.js';
 import { elasticsearchSink } from '../../../src/sink/elasticsearch/index.js';
 import { decideBulk } from '../../../src/sink/elasticsearch/retry.js';
 import { makeBatch, makeBatches, makeContext, metricValue, sinkFrom, until } from '../../delivery/fixtures/batches.js';
 import { ElasticsearchTestServer } from '../../servers/elasticsearch.js';
-import { makePki } from '../../servers/pki.js';
 
 async function setup(t: Test, extra: Record<string, unknown> = {}, server = new ElasticsearchTestServer()) {
   if (!server.server) await server.listen();
@@ -161,8 +161,8 @@ t.test('the test server refuses what Elasticsearch refuses', async (t) => {
 t.test('TLS: unknown CA refused with a clear error; with the CA it works', async (t) => {
   const ctx0 = await makeContext();
   t.teardown(() => ctx0.cleanup());
-  const pki = makePki(ctx0.dir, 'es');
-  const server = new ElasticsearchTestServer({ key: pki.key, cert: pki.cert });
+  const pki = await makePki(join(ctx0.dir, 'es'));
+  const server = new ElasticsearchTestServer({ key: readFileSync(pki.serverKey), cert: readFileSync(pki.serverCert) });
   await server.listen();
   {
     const { sink, ctx } = await setup(t, {}, server);
@@ -178,7 +178,7 @@ t.test('TLS: unknown CA refused with a clear error; with the CA it works', async
     t.notOk(b.acked);
     await sink.stop(AbortSignal.timeout(100));
   }
-  const { sink } = await setup(t, { tls: { ca_file: pki.caFile } }, server);
+  const { sink } = await setup(t, { tls: { ca_file: pki.caCert } }, server);
   await sink.start();
   t.ok(sink.health().healthy);
   const b = makeBatch(['x']);

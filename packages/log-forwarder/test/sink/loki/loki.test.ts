@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { makePki } from '@outrigger/runtime/testing';
 import t, { type Test } from 'tap';
 import { PartsRequest, wholePart } from '../../../src/delivery/request.js';
 import { LokiEncoder, OVERFLOW_VALUE } from '../../../src/sink/loki/encoder.js';
@@ -7,7 +8,6 @@ import { lokiSink } from '../../../src/sink/loki/index.js';
 import { toUnixNanos } from '../../../src/sink/loki/timestamp.js';
 import { makeBatch, makeContext, metricValue, sinkFrom, until } from '../../delivery/fixtures/batches.js';
 import { LokiTestServer } from '../../servers/loki.js';
-import { makePki } from '../../servers/pki.js';
 
 t.test('timestamps become unix nanoseconds, sub-millisecond digits kept', async (t) => {
   t.equal(toUnixNanos('2026-11-26T10:00:00.123456789Z'), '1795687200123456789');
@@ -166,14 +166,14 @@ t.test('entries of a stream arrive in order across many requests (one request in
 t.test('TLS: a server certificate from an unknown CA is refused with a clear error; with the CA it works', async (t) => {
   const ctx0 = await makeContext();
   t.teardown(() => ctx0.cleanup());
-  const pki = makePki(ctx0.dir, 'loki');
-  const other = makePki(ctx0.dir, 'other');
-  const server = new LokiTestServer({ key: pki.key, cert: pki.cert });
+  const pki = await makePki(join(ctx0.dir, 'loki'));
+  const other = await makePki(join(ctx0.dir, 'other'));
+  const server = new LokiTestServer({ key: readFileSync(pki.serverKey), cert: readFileSync(pki.serverCert) });
   await server.listen();
   t.teardown(() => server.close());
   t.match(server.url, /^https:/);
 
-  for (const tls of [undefined, { ca_file: other.caFile }]) {
+  for (const tls of [undefined, { ca_file: other.caCert }]) {
     const ctx = await makeContext();
     t.teardown(() => ctx.cleanup());
     const cfg = {
@@ -205,7 +205,7 @@ t.test('TLS: a server certificate from an unknown CA is refused with a clear err
   const sink = sinkFrom(
     lokiSink,
     'loki',
-    { type: 'loki', inputs: ['app'], endpoint: server.url, labels: { app: 'x' }, batch: { timeout_ms: 0 }, tls: { ca_file: pki.caFile } },
+    { type: 'loki', inputs: ['app'], endpoint: server.url, labels: { app: 'x' }, batch: { timeout_ms: 0 }, tls: { ca_file: pki.caCert } },
     ctx,
   );
   t.teardown(() => sink.stop(AbortSignal.timeout(1000)));

@@ -3,6 +3,7 @@
  * and exits 78. Schema problems (unknown type, missing endpoint) are reported together; the
  * cross-field rules (inputs naming nothing) run on a config that passed the schema.
  */
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { spawnSidecar } from '@outrigger/runtime/testing';
 import t from 'tap';
@@ -15,7 +16,7 @@ async function check(config: Record<string, unknown>) {
 }
 
 t.test('7. check reports an unknown sink type, a missing endpoint, and both unknown inputs', async (t) => {
-  const { logs, state } = await workDir(t);
+  const { dir, logs, state } = await workDir(t);
   const sources = { app: { type: 'file', include: [join(logs, '*.log')] } };
 
   const schema = await check({
@@ -41,6 +42,16 @@ t.test('7. check reports an unknown sink type, a missing endpoint, and both unkn
   t.match(inputs.output, /sinks\.archive\.inputs\.0: no source or transform named "ap"/);
   t.match(inputs.output, /sinks\.archive\.inputs\.1: no source or transform named "metrics"/);
 
+  // Files a config names must be readable (the HEC token, a mounted secret); a missing one is named.
+  const missing = await check({
+    state_dir: state,
+    sources,
+    sinks: { splunk: { type: 'splunk_hec', inputs: ['app'], endpoint: 'https://splunk:8088', token_file: join(dir, 'hec-token') } },
+  });
+  t.equal(missing.code, 78);
+  t.match(missing.output, `sinks.splunk.token_file: cannot read "${join(dir, 'hec-token')}": no such file (ENOENT)`);
+  await writeFile(join(dir, 'hec-token'), 'token\n');
+
   const good = await check({
     state_dir: state,
     sources,
@@ -51,7 +62,7 @@ t.test('7. check reports an unknown sink type, a missing endpoint, and both unkn
       collector: { type: 'http', inputs: ['app'], endpoint: 'https://logs.example.com/ingest', encoding: 'ndjson', compression: 'gzip' },
       lines: { type: 'socket', inputs: ['app'], address: '127.0.0.1:9000', protocol: 'tcp', encoding: 'raw' },
       otel: { type: 'otlp', inputs: ['app'], endpoint: 'http://otel:4318' },
-      splunk: { type: 'splunk_hec', inputs: ['app'], endpoint: 'https://splunk:8088', token_file: '/etc/hec/token' },
+      splunk: { type: 'splunk_hec', inputs: ['app'], endpoint: 'https://splunk:8088', token_file: join(dir, 'hec-token') },
     },
   });
   t.equal(good.code, 0, `the issue's example config passes: ${good.output}`);

@@ -1,10 +1,11 @@
+import { join } from 'node:path';
+import { makePki } from '@outrigger/runtime/testing';
 import { Value } from '@sinclair/typebox/value';
 import t, { type Test } from 'tap';
 import { type SyslogSinkConfig, SyslogSinkSchema } from '../../../src/sink/syslog/config.js';
 import { facilityOf, SyslogEncoder, severityOf } from '../../../src/sink/syslog/encoder.js';
 import { syslogSink } from '../../../src/sink/syslog/index.js';
 import { makeBatch, makeContext, sinkFrom, type TestBatch, until } from '../../delivery/fixtures/batches.js';
-import { makePki } from '../../servers/pki.js';
 import { Rsyslog } from '../../servers/rsyslog.js';
 
 function encoderConfig(extra: Record<string, unknown> = {}): SyslogSinkConfig {
@@ -41,8 +42,11 @@ t.test('RFC 5424 encoding: PRI from fields, header fields sanitised, octet-count
 async function deliverThroughRsyslog(t: Test, protocol: 'tcp' | 'tls', lines: number) {
   const ctx = await makeContext();
   t.teardown(() => ctx.cleanup());
-  const pki = protocol === 'tls' ? makePki(ctx.dir, 'syslog') : undefined;
-  const rsyslog = new Rsyslog({ dir: ctx.dir, ...(pki ? { tls: pki } : {}) });
+  const pki = protocol === 'tls' ? await makePki(join(ctx.dir, 'pki')) : undefined;
+  const rsyslog = new Rsyslog({
+    dir: ctx.dir,
+    ...(pki ? { tls: { caFile: pki.caCert, certFile: pki.serverCert, keyFile: pki.serverKey } } : {}),
+  });
   await rsyslog.start();
   t.teardown(() => rsyslog.stop());
   const sink = sinkFrom(
@@ -56,7 +60,7 @@ async function deliverThroughRsyslog(t: Test, protocol: 'tcp' | 'tls', lines: nu
       app_name: 'checkout',
       hostname: 'pod-1',
       batch: { max_events: 100, timeout_ms: 5 },
-      ...(pki ? { tls: { ca_file: pki.caFile, server_name: 'localhost' } } : {}),
+      ...(pki ? { tls: { ca_file: pki.caCert, servername: 'localhost' } } : {}),
     },
     ctx,
   );

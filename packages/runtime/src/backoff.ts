@@ -1,29 +1,19 @@
 /**
  * Capped exponential backoff with full jitter (AWS Architecture Blog, "Exponential Backoff And
- * Jitter"): the wait before attempt n+1 is uniform in [0, min(cap, base · 2^n)].
+ * Jitter"): the wait before retry n+1 is uniform in [0, min(cap, base · 2^n)]. Jitter spreads the
+ * retries of many clients that failed together, so they do not come back in step.
  */
 export interface BackoffOptions {
-  initialMs: number;
+  /** The ceiling of the first wait. */
+  baseMs: number;
+  /** The cap of every wait. */
   maxMs: number;
 }
 
+/** Milliseconds to wait after `attempt` failures so far (0 before the first retry). */
 export function backoffDelay(attempt: number, options: BackoffOptions, random: () => number = Math.random): number {
-  const exp = Math.min(options.maxMs, options.initialMs * 2 ** Math.min(attempt, 30));
-  return Math.floor(random() * exp);
-}
-
-/**
- * The wait before the next attempt: a server's `Retry-After` wins when given (never re-send before
- * it), otherwise the jittered backoff.
- */
-export function nextDelay(
-  attempt: number,
-  options: BackoffOptions,
-  retryAfterMs: number | undefined,
-  random: () => number = Math.random,
-): number {
-  if (retryAfterMs !== undefined) return retryAfterMs;
-  return backoffDelay(attempt, options, random);
+  const ceiling = Math.min(options.maxMs, options.baseMs * 2 ** Math.min(Math.max(0, attempt), 30));
+  return Math.floor(random() * ceiling);
 }
 
 /**
