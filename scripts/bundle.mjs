@@ -3,7 +3,7 @@
 // is the sidecar (with chunks/ for what it loads lazily), and dist/bundle/<name>.mjs the
 // executable that starts it (entry.mjs). One file starts about twice as fast as the module graph
 // it replaces (docs/benchmarks.md): what a pod waits for on every start. Images ship the bundles.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -20,6 +20,9 @@ entries.push({
   dir: join(root, 'packages/runtime/dist/bundle'),
   flags: [],
 });
+
+// Chunk names carry a content hash: clear the old ones, or every build's would pile up (and ship).
+for (const { dir } of entries) rmSync(join(dir, 'chunks'), { recursive: true, force: true });
 
 await Promise.all(
   entries.map(({ name, main, dir }) =>
