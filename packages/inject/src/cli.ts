@@ -10,6 +10,7 @@ import { type InjectOptions, injectText } from './inject.js';
 import { type SidecarName, sidecarNames, VERSION } from './sidecars.js';
 
 const usage = `Usage: outrigger-inject [--sidecars NAMES] [--mode native|legacy] [--image IMAGE] [FILE|DIR|-]...
+       outrigger-inject serve --cert FILE --key FILE [--listen HOST:PORT] [--sidecars ...] [--mode ...]
   Adds the Outrigger sidecars to the workloads (Pod, Deployment, StatefulSet, DaemonSet,
   ReplicaSet, Job, CronJob; also inside a List) in the YAML/JSON files, directories (recursively:
   .yaml, .yml, .json) or stdin (-, the default), and writes the result to stdout.
@@ -26,7 +27,9 @@ function files(path: string): string[] {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const options: InjectOptions = {};
+  const serving = argv[0] === 'serve';
+  if (serving) argv = argv.slice(1);
+  const options: InjectOptions & { cert?: string; key?: string; listen?: string } = {};
   const sources: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
@@ -51,8 +54,16 @@ export async function main(argv: string[]): Promise<number> {
       if (m !== 'native' && m !== 'legacy') throw new Error(`--mode: native or legacy, got "${m}"`);
       options.mode = m;
     } else if (a === '--image') options.image = value();
+    else if (serving && (a === '--cert' || a === '--key' || a === '--listen')) options[a.slice(2) as 'cert' | 'key' | 'listen'] = value();
     else if (a.startsWith('--')) throw new Error(`unknown option ${a}\n${usage}`);
     else sources.push(a);
+  }
+  if (serving) {
+    if (!options.cert || !options.key) throw new Error('serve needs --cert FILE and --key FILE');
+    const { serve } = await import('./serve.js');
+    const { address } = await serve({ ...options, cert: options.cert, key: options.key });
+    process.stdout.write(`outrigger-inject webhook listening on ${address}\n`);
+    return new Promise<number>(() => {}); // until SIGTERM
   }
   if (sources.length === 0) sources.push('-');
   const outputs: string[] = [];
