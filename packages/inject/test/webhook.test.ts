@@ -17,10 +17,27 @@ const cli = join(here, '../src/cli.js');
 const fixture = join(here, '../../test/fixtures/workloads/apps.yaml');
 
 function certificate(dir: string, cn: string) {
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', `/CN=${cn}`,
-    '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, `${cn}.key`), '-out', join(dir, `${cn}.crt`),
-  ], { stdio: 'ignore' }); // biome-ignore format: one openssl call
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      `/CN=${cn}`,
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      join(dir, `${cn}.key`),
+      '-out',
+      join(dir, `${cn}.crt`),
+    ],
+    { stdio: 'ignore' },
+  );
 }
 
 function servedCN(port: number): Promise<string> {
@@ -33,7 +50,8 @@ function servedCN(port: number): Promise<string> {
   });
 }
 
-type Json = any; // biome-ignore lint/suspicious/noExplicitAny: JSON in and out
+// biome-ignore lint/suspicious/noExplicitAny: JSON in and out
+type Json = any;
 
 /** Applies a patch made of add/replace/remove on objects (what diff() produces). */
 function apply(doc: Json, ops: PatchOp[]): Json {
