@@ -3,6 +3,7 @@
 // without a restart. Real TLS, real certificates (openssl), the real `outrigger-inject serve`.
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { connect } from 'node:tls';
@@ -104,13 +105,23 @@ t.test('serve: AdmissionReview → patch equal to the CLI output; cert rotation 
   );
 
   const deployment = parse((await readFile(fixture, 'utf8')).split('\n---\n')[0] as string);
-  process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0'; // self-signed, this test only
-  const res = await fetch(`https://127.0.0.1:${port}/mutate`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: { uid: 'u-1', object: deployment } }),
-  });
-  const reviewed = (await res.json()) as Json;
+  // As the API server calls it: POST over TLS, trusting the webhook's CA (here, its own cert).
+  const body = JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: { uid: 'u-1', object: deployment } });
+  const ca = await readFile(cert);
+  const reviewed = (await new Promise((resolve, reject) => {
+    const req = request(
+      { host: '127.0.0.1', port, path: '/mutate', method: 'POST', ca, headers: { 'content-type': 'application/json' } },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8').on('data', (d: string) => {
+          text += d;
+        });
+        res.on('end', () => resolve(JSON.parse(text)));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  })) as Json;
   t.equal(reviewed.response.uid, 'u-1');
   t.equal(reviewed.response.allowed, true);
   t.equal(reviewed.response.patchType, 'JSONPatch');
