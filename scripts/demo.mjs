@@ -6,6 +6,7 @@
 //   npm run demo               run the scenario and stop
 //   npm run demo -- --serve    keep the pod running until Ctrl-C (or q)
 //   npm run demo -- --one-process   the three sidecars in one process (`outrigger run -c pod.yaml`)
+//   npm run demo -- --pod      the same pod in podman, from the images (scripts/demo-pod.mjs)
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
@@ -17,6 +18,10 @@ import { nodeFlags } from './node-flags.mjs';
 import { reRunUnderSupportedNode } from './node-version.mjs';
 
 await reRunUnderSupportedNode();
+
+if (process.argv.includes('--pod')) {
+  await import('./demo-pod.mjs');
+}
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const serve = process.argv.includes('--serve');

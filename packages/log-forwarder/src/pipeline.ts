@@ -151,6 +151,7 @@ export class Pipeline {
   #lastSaved?: string;
   #started = false;
   #saveQueued = false;
+  #checkpointFailing = false;
   readonly #parseWarned = new WeakSet<Tailer>();
   readonly #m: ReturnType<typeof createMetrics>;
 
@@ -488,13 +489,22 @@ export class Pipeline {
         this.#log.debug({ files: state.files.length, ms: Date.now() - began }, 'checkpoint written');
         this.#lastSaved = new Date().toISOString();
         this.#m.checkpointWrites.inc();
+        if (this.#checkpointFailing) this.#log.info({ dir: this.store.dir }, 'checkpoint writes work again');
+        this.#checkpointFailing = false;
       } catch (err) {
         this.#dirty = true;
         this.#m.checkpointErrors.inc();
-        this.#log.error(
-          { err: (err as Error).message, code: 'OUTRIGGER_E_LF_CHECKPOINT_WRITE', dir: this.store.dir },
-          'checkpoint write failed',
-        );
+        // Once as an error (at start-up on a read-only root without a volume), then quietly until
+        // it works again: the metric counts every failure, the log need not repeat each second.
+        const fields = { err: (err as Error).message, code: 'OUTRIGGER_E_LF_CHECKPOINT_WRITE', dir: this.store.dir };
+        if (this.#checkpointFailing) this.#log.debug(fields, 'checkpoint write failed again');
+        else {
+          this.#log.error(
+            fields,
+            `state_dir ${this.store.dir} is not writable (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): checkpoints cannot be saved, so a restart will repeat lines; mount a writable volume there (an emptyDir) or set state_dir`,
+          );
+        }
+        this.#checkpointFailing = true;
       }
     });
     return this.#saving;

@@ -1,0 +1,185 @@
+/**
+ * The core shared by the CLI (and the webhook, when it lands): a YAML stream in, the same stream
+ * with the sidecars added to every supported workload out. The YAML is edited in place (the `yaml`
+ * Document API), so comments, key order, quoting and unknown fields survive; a document that needs
+ * no change is written back byte for byte.
+ */
+import { type Document, isMap, isSeq, parseAllDocuments, type YAMLMap, type YAMLSeq } from 'yaml';
+import { lintPodSpec } from './lint.js';
+import { LOG_DIR, type SidecarName, sidecarContainer, sidecarNames, VERSION, volumes } from './sidecars.js';
+import { validateObject } from './validate.js';
+import { workloadKinds } from './workload.js';
+
+export const INJECT_ANNOTATION = 'outrigger.dev/inject';
+export const INJECTED_ANNOTATION = 'outrigger.dev/injected';
+
+export interface InjectOptions {
+  sidecars?: readonly SidecarName[];
+  mode?: 'native' | 'legacy';
+  image?: string;
+}
+
+export interface Skip {
+  source: string;
+  document: number;
+  object: string;
+  reason: string;
+}
+
+export interface InjectResult {
+  output: string;
+  changed: boolean;
+  skips: Skip[];
+  /** Each names the source and the document; when there are any, `output` must not be used. */
+  errors: string[];
+}
+
+type Obj = Record<string, unknown>;
+type Path = (string | number)[];
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const at = (v: unknown, path: Path): unknown =>
+  path.reduce<unknown>((o, k) => (isObj(o) || Array.isArray(o) ? (o as Obj)[k] : undefined), v);
+
+export function defaultImage(): string {
+  return `ghcr.io/outrigger-dev/outrigger:${VERSION}`;
+}
+
+/** The record written to `outrigger.dev/injected`: what was injected, by which version, how. */
+export function injectedRecord(names: readonly string[], mode: string): string {
+  return `${VERSION};${mode};${names.join(',')}`;
+}
+
+export async function injectText(text: string, source: string, options: InjectOptions = {}): Promise<InjectResult> {
+  const mode = options.mode ?? 'native';
+  const image = options.image ?? defaultImage();
+  const skips: Skip[] = [];
+  const errors: string[] = [];
+  const docs = parseAllDocuments(text, { keepSourceTokens: false });
+  if (!Array.isArray(docs)) return { output: text, changed: false, skips, errors };
+  let changed = false;
+  const where = (i: number, label?: string) => `${source}: document ${i + 1}${label ? ` (${label})` : ''}`;
+
+  for (const [i, doc] of docs.entries()) {
+    if (doc.errors.length > 0) {
+      errors.push(`${where(i)}: not YAML: ${doc.errors[0]?.message.split('\n')[0]}`);
+      continue;
+    }
+    const js = doc.toJS() as unknown;
+    if (js === null || js === undefined) continue; // an empty document
+    if (!isObj(js) || typeof js.apiVersion !== 'string' || typeof js.kind !== 'string') {
+      errors.push(`${where(i)}: not a Kubernetes object (no apiVersion and kind)`);
+      continue;
+    }
+    const objects: Path[] = js.kind === 'List' ? (Array.isArray(js.items) ? js.items.map((_, j) => ['items', j]) : []) : [[]];
+    for (const base of objects) {
+      const obj = at(js, base);
+      if (!isObj(obj)) {
+        errors.push(`${where(i)}: ${base.join('.')} is not a Kubernetes object`);
+        continue;
+      }
+      const label = `${obj.kind}/${at(obj, ['metadata', 'name']) ?? '(no name)'}`;
+      const r = injectObject(doc, base, obj, { mode, image, sidecars: options.sidecars });
+      if (r.error) errors.push(`${where(i, label)}: ${r.error}`);
+      if (r.skip) skips.push({ source, document: i + 1, object: label, reason: r.skip });
+      if (!r.changed) continue;
+      changed = true;
+      const after = at(doc.toJS(), base) as Obj;
+      const spec = at(after, workloadKinds[String(after.kind)]?.spec ?? []) as Obj;
+      for (const p of [...lintPodSpec(spec), ...(await validateObject(after))]) errors.push(`${where(i, label)}: ${p}`);
+    }
+  }
+  if (!changed || errors.length > 0) return { output: text, changed: false, skips, errors };
+  let output = '';
+  for (const doc of docs) {
+    let s = doc.toString({ lineWidth: 0 });
+    if (output !== '' && !s.startsWith('---')) s = `---\n${s}`;
+    output += s;
+  }
+  return { output, changed, skips, errors };
+}
+
+interface ObjectResult {
+  changed?: boolean;
+  skip?: string;
+  error?: string;
+}
+
+function injectObject(
+  doc: Document,
+  base: Path,
+  obj: Obj,
+  o: { mode: 'native' | 'legacy'; image: string; sidecars?: readonly SidecarName[] },
+): ObjectResult {
+  const paths = workloadKinds[String(obj.kind)];
+  if (!paths) return {}; // not a workload: passes through untouched
+  const annotations = { ...(at(obj, ['metadata', 'annotations']) as Obj), ...(at(obj, [...paths.meta, 'annotations']) as Obj) };
+  const wanted = annotations[INJECT_ANNOTATION];
+  if (wanted === 'false' || wanted === false) return { skip: `opted out (${INJECT_ANNOTATION}: "false")` };
+  const spec = at(obj, paths.spec);
+  if (!isObj(spec) || !Array.isArray(spec.containers) || spec.containers.length === 0) return { error: 'a workload without containers' };
+  if (spec.hostNetwork === true) return { skip: "hostNetwork: true (the sidecars' ports would be the node's)" };
+  let names: SidecarName[] = [...(o.sidecars ?? sidecarNames)];
+  if (typeof wanted === 'string' && wanted !== 'true' && wanted !== '') {
+    const asked = wanted.split(',').map((s) => s.trim());
+    const unknown = asked.filter((n) => !(sidecarNames as readonly string[]).includes(n));
+    if (unknown.length > 0) return { error: `${INJECT_ANNOTATION}: unknown sidecar ${unknown.join(', ')}` };
+    names = sidecarNames.filter((n) => asked.includes(n));
+  }
+  const record = injectedRecord(names, o.mode);
+  const previous = annotations[INJECTED_ANNOTATION];
+  if (previous === record) return {};
+
+  const specPath = [...base, ...paths.spec];
+  const seqAt = (key: string): YAMLSeq | undefined => {
+    const n = doc.getIn([...specPath, key], true);
+    return isSeq(n) ? n : undefined;
+  };
+  const named = (n: unknown, set: Set<string>) => isMap(n) && set.has(String((n as YAMLMap).get('name')));
+  if (typeof previous === 'string') {
+    // Injected before by another version or with other choices: take out what we added, then add anew.
+    const ours = new Set(previous.split(';')[2]?.split(',') ?? []);
+    for (const key of ['initContainers', 'containers']) {
+      const seq = seqAt(key);
+      if (seq) seq.items = seq.items.filter((n) => !named(n, ours));
+    }
+    const ourVolumes = new Set<string>(Object.values(volumes));
+    const vols = seqAt('volumes');
+    if (vols) vols.items = vols.items.filter((n) => !named(n, ourVolumes));
+    for (const c of seqAt('containers')?.items ?? []) {
+      const mounts = isMap(c) ? c.get('volumeMounts', true) : undefined;
+      if (isSeq(mounts)) mounts.items = mounts.items.filter((n) => !named(n, ourVolumes));
+    }
+  }
+
+  const containers = (at(doc.toJS(), specPath) as Obj).containers as Obj[];
+  const ownLogs = containers
+    .flatMap((c) => (Array.isArray(c.volumeMounts) ? (c.volumeMounts as Obj[]) : []))
+    .find((m) => m.mountPath === LOG_DIR);
+  const logsVolume = ownLogs ? String(ownLogs.name) : volumes.logs;
+  const native = o.mode === 'native';
+  const key = native ? 'initContainers' : 'containers';
+  if (!seqAt(key)) doc.setIn([...specPath, key], doc.createNode([]));
+  const target = seqAt(key) as YAMLSeq;
+  const added = names.map((n) => doc.createNode(sidecarContainer(n, { image: o.image, native, logsVolume })));
+  if (native) target.items.unshift(...added);
+  else target.items.push(...added);
+
+  const needed: Obj[] = [{ name: volumes.config, configMap: { name: String(annotations['outrigger.dev/config'] ?? 'outrigger') } }];
+  if (names.includes('log-forwarder')) {
+    if (!ownLogs) {
+      needed.push({ name: volumes.logs, emptyDir: {} });
+      // The app writes its log files to the shared volume.
+      for (const c of seqAt('containers')?.items ?? []) {
+        if (!isMap(c) || (sidecarNames as readonly string[]).includes(String(c.get('name')))) continue;
+        if (!isSeq(c.get('volumeMounts', true))) c.set('volumeMounts', doc.createNode([]));
+        (c.get('volumeMounts', true) as unknown as YAMLSeq).items.push(doc.createNode({ name: volumes.logs, mountPath: LOG_DIR }));
+      }
+    }
+    needed.push({ name: volumes.state, emptyDir: {} });
+  }
+  if (!seqAt('volumes')) doc.setIn([...specPath, 'volumes'], doc.createNode([]));
+  const vols = seqAt('volumes') as YAMLSeq;
+  for (const v of needed) vols.items.push(doc.createNode(v));
+  doc.setIn([...base, ...paths.meta, 'annotations', INJECTED_ANNOTATION], record);
+  return { changed: true };
+}

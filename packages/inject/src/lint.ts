@@ -1,0 +1,41 @@
+/** Our own checks of a pod spec after injection, beyond the Kubernetes schema. */
+import { sidecarNames, sidecarPorts } from './sidecars.js';
+
+type Obj = Record<string, unknown>;
+const list = (v: unknown): Obj[] => (Array.isArray(v) ? (v as Obj[]) : []);
+
+export function lintPodSpec(spec: Obj): string[] {
+  const problems: string[] = [];
+  const init = list(spec.initContainers);
+  const main = list(spec.containers);
+  const seen = new Set<string>();
+  for (const c of [...init, ...main]) {
+    const name = String(c.name);
+    if (seen.has(name)) problems.push(`container name "${name}" is used twice (containers and initContainers share names)`);
+    seen.add(name);
+  }
+  const vols = new Set(list(spec.volumes).map((v) => String(v.name)));
+  for (const c of [...init, ...main]) {
+    for (const m of list(c.volumeMounts)) {
+      if (!vols.has(String(m.name))) problems.push(`container "${c.name}" mounts volume "${m.name}", which the pod does not have`);
+    }
+  }
+  for (const c of main) {
+    if (c.restartPolicy !== undefined) problems.push(`container "${c.name}": restartPolicy is allowed on init containers only`);
+  }
+  const ours = new Set<string>(sidecarNames);
+  const taken = new Map<number, string>();
+  for (const n of sidecarNames) {
+    if (!seen.has(n)) continue;
+    const p = sidecarPorts[n];
+    for (const port of [p.probes, p.admin, p.data]) if (port) taken.set(port, n);
+  }
+  for (const c of [...init, ...main]) {
+    if (ours.has(String(c.name))) continue;
+    for (const port of list(c.ports)) {
+      const clash = taken.get(Number(port.containerPort));
+      if (clash) problems.push(`container "${c.name}" uses port ${port.containerPort}, which ${clash} listens on`);
+    }
+  }
+  return problems;
+}

@@ -1,0 +1,60 @@
+/** The containers outrigger-inject adds, as plain objects (they become YAML nodes). */
+export const VERSION = '0.1.0';
+export const sidecarNames = ['log-forwarder', 'egress-proxy', 'api-adapter'] as const;
+export type SidecarName = (typeof sidecarNames)[number];
+
+/** Ports each sidecar opens in the pod's network namespace (a clash with the app's is an error). */
+export const sidecarPorts: Record<SidecarName, { probes: number; admin: number; data?: number; dataName?: string }> = {
+  'log-forwarder': { probes: 9821, admin: 9811 },
+  'egress-proxy': { probes: 9822, admin: 9812, data: 4140 },
+  'api-adapter': { probes: 9823, admin: 9813, data: 8080, dataName: 'http' },
+};
+
+export const volumes = { config: 'outrigger-config', logs: 'outrigger-logs', state: 'outrigger-state' } as const;
+export const LOG_DIR = '/var/log/app';
+
+export interface SidecarOptions {
+  image: string;
+  native: boolean;
+  /** The volume holding the app's logs (ours, or one the app already mounts at LOG_DIR). */
+  logsVolume: string;
+}
+
+const downward = [
+  { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+  { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+  { name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
+];
+
+export function sidecarContainer(name: SidecarName, o: SidecarOptions): Record<string, unknown> {
+  const p = sidecarPorts[name];
+  const ports: Record<string, unknown>[] = [{ name: `probes-${p.probes}`, containerPort: p.probes }];
+  if (p.data && p.dataName) ports.unshift({ name: p.dataName, containerPort: p.data });
+  const mounts: Record<string, unknown>[] = [{ name: volumes.config, mountPath: '/etc/outrigger', readOnly: true }];
+  if (name === 'log-forwarder') {
+    mounts.push({ name: o.logsVolume, mountPath: LOG_DIR, readOnly: true }, { name: volumes.state, mountPath: '/var/lib/outrigger' });
+  }
+  const probe = (path: string, extra: Record<string, number>) => ({ httpGet: { path, port: p.probes }, ...extra });
+  return {
+    name,
+    image: o.image,
+    ...(o.native ? { restartPolicy: 'Always' } : {}),
+    args: [name, '-c', `/etc/outrigger/${name}.yaml`],
+    env: downward,
+    ports,
+    startupProbe: probe('/readyz', { periodSeconds: 1, failureThreshold: 30 }),
+    readinessProbe: probe('/readyz', { periodSeconds: 5 }),
+    livenessProbe: probe('/healthz', { periodSeconds: 10 }),
+    resources: { requests: { cpu: '20m', memory: '96Mi' }, limits: { memory: name === 'log-forwarder' ? '256Mi' : '192Mi' } },
+    securityContext: {
+      runAsNonRoot: true,
+      runAsUser: 65534,
+      runAsGroup: 65534,
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'] },
+      seccompProfile: { type: 'RuntimeDefault' },
+    },
+    volumeMounts: mounts,
+  };
+}

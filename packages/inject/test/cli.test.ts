@@ -1,0 +1,159 @@
+// outrigger-inject on a directory of varied workloads (acceptance 3 and 5 of issue 10): valid
+// output, a second run byte-identical, the skips reported with reasons; bad input → an error
+// naming file and document, nothing on stdout.
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import t from 'tap';
+import { parseAllDocuments } from 'yaml';
+import { lintPodSpec } from '../src/lint.js';
+import { validateObject } from '../src/validate.js';
+import { workloadKinds } from '../src/workload.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const cli = join(here, '../src/cli.js');
+const fixtures = join(here, '../../test/fixtures/workloads');
+
+function run(args: string[], stdin?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = execFile(process.execPath, [cli, ...args], (err, stdout, stderr) =>
+      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+    if (stdin !== undefined) child.stdin?.end(stdin);
+  });
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: the test walks parsed YAML freely
+type Obj = Record<string, any>;
+const objects = (text: string): Obj[] =>
+  parseAllDocuments(text as string)
+    .map((d) => d.toJS() as Obj)
+    .flatMap((o) => (o?.kind === 'List' ? o.items : [o]));
+const podSpec = (o: Obj) => (workloadKinds[o.kind]?.spec ?? []).reduce((v: Obj, k) => v?.[k], o);
+
+t.test('a directory of every kind: injected, valid, idempotent, skips reported', async (t) => {
+  const first = await run([fixtures]);
+  t.equal(first.code, 0, first.stderr);
+  const objs = objects(first.stdout);
+  const kinds = objs.map((o) => o.kind).sort();
+  t.same(kinds, ['CronJob', 'DaemonSet', 'DaemonSet', 'Deployment', 'Job', 'Pod', 'Pod', 'ReplicaSet', 'Service', 'StatefulSet']);
+  for (const o of objs) {
+    const spec = podSpec(o);
+    t.same(await validateObject(o), [], `${o.kind}/${o.metadata.name} validates against the Kubernetes schema`);
+    if (!workloadKinds[o.kind]) continue;
+    t.same(lintPodSpec(spec), [], `${o.kind}/${o.metadata.name} passes the lint`);
+    const names = [...(spec.initContainers ?? []), ...spec.containers].map((c: Obj) => c.name);
+    const skipped = ['opted-out', 'node-agent'].includes(o.metadata.name);
+    if (skipped) t.notOk(names.includes('log-forwarder'), `${o.metadata.name} left alone`);
+    else if (o.metadata.name === 'db') t.same(names, ['log-forwarder', 'db'], 'the annotation chose the sidecars');
+    else t.same(names.slice(0, 3), ['log-forwarder', 'egress-proxy', 'api-adapter'], `${o.kind}/${o.metadata.name}: native sidecars first`);
+    if (!skipped) t.ok(spec.initContainers.every((c: Obj) => c.restartPolicy === 'Always'));
+  }
+  const db = objs.find((o) => o.metadata.name === 'db') as Obj;
+  const lf = db.spec.template.spec.initContainers[0];
+  t.ok(
+    lf.volumeMounts.some((m: Obj) => m.name === 'logs' && m.mountPath === '/var/log/app'),
+    "the app's own log volume is shared, not a second one",
+  );
+  t.match(first.stdout, /name: web # the front end\n/, 'comments kept');
+  t.match(first.stderr, /skipped .*skipped\.yaml: document 1 \(Pod\/opted-out\): opted out/);
+  t.match(first.stderr, /skipped .*skipped\.yaml: document 2 \(DaemonSet\/node-agent\): hostNetwork: true/);
+
+  const second = await run(['-'], first.stdout);
+  t.equal(second.code, 0);
+  t.equal(second.stdout, first.stdout, 'injecting the output again changes nothing, byte for byte');
+});
+
+// Written here, not as a fixture: the repo's formatter (biome) normalises quotes in YAML files.
+t.test('quoting, comments, key order and unknown fields survive', async (t) => {
+  const text = `# head comment
+apiVersion: v1
+kind: Pod
+metadata:
+  name: quoted # trailing comment
+  labels: { z: last, a: 'single' }
+spec:
+  x-custom: { keep: me }
+  containers:
+    - image: "double"
+      name: 'app'
+      args: [plain, 'single', "double"]
+`;
+  const r = await run(['-'], text);
+  t.equal(r.code, 0, r.stderr);
+  for (const kept of [
+    '# head comment\n',
+    'name: quoted # trailing comment',
+    "a: 'single'",
+    'image: "double"',
+    "name: 'app'",
+    '\'single\', "double"',
+    'x-custom: { keep: me }',
+  ]) {
+    t.ok(r.stdout.includes(kept), `kept: ${kept}`);
+  }
+  t.ok(r.stdout.indexOf('z: last') < r.stdout.indexOf("a: 'single'"), 'key order kept');
+  t.ok(r.stdout.indexOf('image: "double"') < r.stdout.indexOf("name: 'app'"), 'key order kept in the app container');
+});
+
+t.test('another version in the record: re-injected cleanly (once, not twice)', async (t) => {
+  const first = await run([join(fixtures, 'apps.yaml')]);
+  const old = first.stdout.replaceAll('0.1.0;native;', '0.0.9;native;').replaceAll('outrigger:0.1.0', 'outrigger:0.0.9');
+  const again = await run(['-'], old);
+  t.equal(again.code, 0, again.stderr);
+  t.equal(again.stdout, (await run(['-'], first.stdout)).stdout, 'the same as injecting with this version');
+  t.equal(again.stdout.match(/- name: log-forwarder/g)?.length, 2);
+});
+
+t.test('legacy mode: plain containers after the app', async (t) => {
+  const r = await run(['--mode', 'legacy', '--sidecars', 'egress-proxy', join(fixtures, 'nested/pod.json')]);
+  t.equal(r.code, 0, r.stderr);
+  const [pod] = objects(r.stdout) as [Obj];
+  t.same(
+    pod.spec.containers.map((c: Obj) => c.name),
+    ['solo', 'egress-proxy'],
+  );
+  t.equal(pod.spec.containers[1].restartPolicy, undefined);
+  t.same(await validateObject(pod), []);
+});
+
+t.test('bad input: an error naming file and document, nothing on stdout, exit 1', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'inject-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const good = join(dir, 'a-good.yaml');
+  await writeFile(good, 'apiVersion: v1\nkind: Pod\nmetadata: { name: p }\nspec: { containers: [{ name: a, image: a }] }\n');
+  const cases: [string, string, RegExp][] = [
+    ['not-yaml.yaml', 'a: [1, 2\n', /not-yaml\.yaml: document 1: not YAML/],
+    [
+      'not-k8s.yaml',
+      'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: a}]}\n---\nhello: world\n',
+      /not-k8s\.yaml: document 2: not a Kubernetes object/,
+    ],
+    [
+      'empty.yaml',
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata: { name: d }\nspec: { template: { spec: {} } }\n',
+      /empty\.yaml: document 1 \(Deployment\/d\): a workload without containers/,
+    ],
+    [
+      'clash.yaml',
+      'apiVersion: v1\nkind: Pod\nmetadata: { name: c }\nspec: { containers: [{ name: a, image: a, ports: [{ containerPort: 8080 }] }] }\n',
+      /clash\.yaml: document 1 \(Pod\/c\): container "a" uses port 8080, which api-adapter listens on/,
+    ],
+    [
+      'invalid.yaml',
+      'apiVersion: v1\nkind: Pod\nmetadata: { name: i }\nspec: { containers: [{ name: a, image: a, ports: [{ containerPort: "x" }] }] }\n',
+      /invalid\.yaml: document 1 \(Pod\/i\): schema v1\/Pod: .*containerPort/,
+    ],
+  ];
+  for (const [name, text, error] of cases) {
+    const file = join(dir, name);
+    await writeFile(file, text);
+    const r = await run([good, file]);
+    t.equal(r.code, 1, `${name}: exit 1`);
+    t.equal(r.stdout, '', `${name}: nothing partial on stdout`);
+    t.match(r.stderr, error, name);
+    await rm(file);
+  }
+});
