@@ -2,6 +2,7 @@
 import { OutriggerError, redactUrl, type SidecarContext, type SidecarInstance, TlsFiles } from '@outrigger/runtime';
 import type { AdapterConfig } from './config.js';
 import { Engine } from './engine.js';
+import { listenAddress, listenWarnings } from './listen.js';
 import { AdapterMetrics } from './metrics.js';
 import { AdapterProxy } from './proxy.js';
 import { Listener } from './server.js';
@@ -21,6 +22,7 @@ export function compileOrThrow(config: AdapterConfig, resolvePath: (p: string) =
 
 export function buildAdapter(config: AdapterConfig, ctx: SidecarContext): SidecarInstance {
   const engine = compileOrThrow(config, ctx.resolvePath);
+  for (const w of listenWarnings(config)) ctx.logger.warn({ path: w.path }, w.message);
   const metrics = new AdapterMetrics(ctx.metrics, (s) => ctx.metricName(s));
   const tls =
     new URL(config.upstream.url).protocol === 'https:'
@@ -34,13 +36,18 @@ export function buildAdapter(config: AdapterConfig, ctx: SidecarContext): Sideca
     metrics,
     logger: ctx.logger,
     body: config.body,
+    accessLog: config.access_log,
     draining: () => listener?.draining ?? false,
   });
   const l = new Listener({
-    listen: config.listen,
+    listen: listenAddress(config),
+    limits: config.server,
     logger: ctx.logger,
     handler: proxy.handle,
     upgrade: (req, socket, head) => upgrade(req, socket, head),
+    errorResponse: (err) => engine.errorResponse(err),
+    counted: (code) => metrics.errors.inc({ code }),
+    dropped: () => metrics.droppedConnections.inc(),
   });
   listener = l;
   const upgrade = handleUpgrade(engine, config.upstream, tls, ctx.logger, l.track);

@@ -188,7 +188,57 @@ export const schema = Type.Object(
       default: 'inbound',
       description: 'inbound: in front of the app (adapter); outbound: between the app and an external service (ambassador)',
     }),
-    listen: Type.String({ format: 'host-port', default: '0.0.0.0:8080', description: 'Where callers connect (host:port)' }),
+    listen: Type.Optional(
+      Type.String({
+        format: 'host-port',
+        description: 'Where callers connect (host:port); default 0.0.0.0:8080 inbound, 127.0.0.1:8080 outbound',
+      }),
+    ),
+    listen_beyond_loopback: Type.Boolean({
+      default: false,
+      description:
+        "Outbound mode only: allow `listen` on an address other than loopback. Anyone who reaches it calls the external service with the pod's credentials",
+    }),
+    access_log: Type.Boolean({
+      default: false,
+      description: 'One JSON `access` log line per exchange: method, path without the query, status, duration',
+    }),
+    server: Type.Object(
+      {
+        headers_timeout_ms: Type.Integer({
+          minimum: 1,
+          default: 10_000,
+          description: "Longest wait for a request's headers (answered 408)",
+        }),
+        request_timeout_ms: Type.Integer({
+          minimum: 1,
+          default: 300_000,
+          description: 'Longest wait for a whole request, body included (answered 408); at least headers_timeout_ms',
+        }),
+        body_idle_timeout_ms: Type.Integer({
+          minimum: 1,
+          default: 30_000,
+          description: 'Longest pause while receiving a request body (answered 408, connection closed)',
+        }),
+        keep_alive_timeout_ms: Type.Integer({
+          minimum: 1,
+          default: 5_000,
+          description: 'An idle keep-alive connection is closed after this',
+        }),
+        max_connections: Type.Integer({
+          minimum: 1,
+          default: 4_096,
+          description: 'Most caller connections at once; further ones are closed at once (counted)',
+        }),
+        max_header_bytes: Type.Integer({
+          minimum: 1_024,
+          maximum: 1_048_576,
+          default: 16_384,
+          description: 'Largest request line plus headers (answered 431)',
+        }),
+      },
+      { default: {}, additionalProperties: false, description: 'Limits of the listener callers connect to' },
+    ),
     upstream: Type.Object(
       {
         url: Type.String({ format: 'http-url', description: 'The app (inbound) or the external service (outbound)' }),

@@ -9,6 +9,7 @@ export class AdapterMetrics {
   readonly transformSeconds: Histogram<'message'>;
   readonly passThrough: Counter<'message' | 'reason'>;
   readonly errors: Counter<'code'>;
+  readonly droppedConnections: Counter;
 
   constructor(registry: Registry, name: (suffix: string) => string) {
     const registers = [registry];
@@ -41,6 +42,11 @@ export class AdapterMetrics {
       name: name('errors_total'),
       help: 'Errors the adapter answered itself, by code',
       labelNames: ['code'],
+      registers,
+    });
+    this.droppedConnections = new Counter({
+      name: name('dropped_connections_total'),
+      help: 'Caller connections closed on arrival because server.max_connections were open',
       registers,
     });
   }

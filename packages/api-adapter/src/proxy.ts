@@ -5,7 +5,6 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PassThrough, type Readable } from 'node:stream';
-import { redactUrl } from '@outrigger/runtime';
 import type { Logger } from 'pino';
 import type { Dispatcher, Pool } from 'undici';
 import { BodyCollector, TooLarge } from './body/collect.js';
@@ -26,8 +25,16 @@ export interface ProxyDeps {
   metrics: AdapterMetrics;
   logger: Logger;
   body: AdapterConfig['body'];
+  /** One `access` log line per exchange (path without the query). */
+  accessLog: boolean;
   /** True while draining: responses carry `Connection: close`. */
   draining(): boolean;
+}
+
+/** The path of a request target without its query (queries often carry tokens): what logs show. */
+export function pathOnly(url: string): string {
+  const q = url.indexOf('?');
+  return q < 0 ? url : url.slice(0, q);
 }
 
 function statusClass(status: number): string {
@@ -58,15 +65,32 @@ export class AdapterProxy {
 
   /** The request handler. Never throws: every failure becomes a response or a closed socket. */
   handle = (req: IncomingMessage, res: ServerResponse): void => {
+    if (this.deps.accessLog) this.logAccess(req, res);
     this.exchange(req, res).catch((err) => {
       this.deps.logger.error(
-        { err, code: 'OUTRIGGER_E_ADAPTER_INTERNAL', url: redactUrl(req.url ?? '/') },
+        { err, code: 'OUTRIGGER_E_ADAPTER_INTERNAL', path: pathOnly(req.url ?? '/') },
         'unexpected failure in an exchange',
       );
       if (!res.headersSent) this.fail(res, new AdapterError('OUTRIGGER_E_ADAPTER_INTERNAL', 'internal error in the adapter', 502));
       else res.destroy();
     });
   };
+
+  private logAccess(req: IncomingMessage, res: ServerResponse): void {
+    const started = performance.now();
+    res.once('close', () => {
+      this.deps.logger.info(
+        {
+          method: req.method,
+          path: pathOnly(req.url ?? '/'),
+          status: res.statusCode,
+          complete: res.writableFinished,
+          duration_ms: Math.round((performance.now() - started) * 1000) / 1000,
+        },
+        'access',
+      );
+    });
+  }
 
   private fail(res: ServerResponse, err: AdapterError, exchange?: Exchange): void {
     const { engine, metrics } = this.deps;
@@ -172,11 +196,11 @@ export class AdapterProxy {
       }
       if (res.headersSent || controller.signal.aborted) {
         // Mid-body failure or the caller went away: nothing sensible can be sent any more.
-        if (!res.destroyed && !res.writableFinished) res.destroy();
+        if (!res.destroyed && !res.writableEnded) res.destroy();
         return;
       }
       const code = (err as { code?: string }).code;
-      logger.warn({ err: { message: (err as Error).message, code }, target: up.target }, 'upstream request failed');
+      logger.warn({ err: { message: (err as Error).message, code }, path: pathOnly(up.target) }, 'upstream request failed');
       return this.fail(
         res,
         code === 'UND_ERR_HEADERS_TIMEOUT'
@@ -225,8 +249,8 @@ export class AdapterProxy {
     try {
       read = await readCapped(req, cfg.max_bytes);
     } catch {
-      // The caller went away mid-body: there is no one to answer.
-      res.destroy();
+      // The caller went away mid-body (or the listener answered its stall): nothing more to send.
+      if (!res.writableEnded) res.destroy();
       return undefined;
     }
     if (read.kind === 'overflow') {
@@ -314,7 +338,7 @@ export class AdapterProxy {
       }
       metrics.passThrough.inc({ message: 'response', reason: 'bad_encoding' });
       logger.warn(
-        { code: 'OUTRIGGER_E_ADAPTER_BAD_ENCODING', coding, path: exchange.upstream.target },
+        { code: 'OUTRIGGER_E_ADAPTER_BAD_ENCODING', coding, path: pathOnly(exchange.upstream.target) },
         'upstream response body could not be decoded; passed through',
       );
       return this.send(res, out, exchange, original);
@@ -322,7 +346,7 @@ export class AdapterProxy {
     const parsed = parseJson(decoded);
     if (!parsed.ok) {
       logger.warn(
-        { code: 'OUTRIGGER_E_ADAPTER_UPSTREAM_MALFORMED_JSON', path: exchange.upstream.target, error: parsed.error },
+        { code: 'OUTRIGGER_E_ADAPTER_UPSTREAM_MALFORMED_JSON', path: pathOnly(exchange.upstream.target), error: parsed.error },
         'upstream response is not valid JSON',
       );
       if (cfg.strict) {
