@@ -11,6 +11,7 @@ import { addToList } from './headers.js';
 import { compileBodyLinks, type LinkRewrite, rewriteLinkHeader, rewrites, rewriteUrl } from './link-rewrite.js';
 import type { BodyFn, Headers, OpContext, RequestHead } from './operation/types.js';
 import { PointerError, parsePointer } from './pointer/index.js';
+import { normalisePath } from './request-path.js';
 import {
   Chain,
   checkPrefixTemplate,
@@ -89,15 +90,16 @@ export class Exchange {
   readonly links: LinkRewrite;
   private readonly engine: Engine;
 
-  constructor(engine: Engine, negotiated: Negotiated, plan: Plan, links: LinkRewrite) {
+  constructor(engine: Engine, negotiated: Negotiated, plan: Plan, links: LinkRewrite, trailingSlash = false) {
     this.engine = engine;
     this.negotiated = negotiated;
     this.plan = plan;
     this.links = links;
     const r = plan.request;
+    const slash = trailingSlash && !r.path.endsWith('/') ? '/' : '';
     this.upstream = {
       method: r.method,
-      target: `${engine.upstreamPrefix}${r.path}${r.query === '' ? '' : `?${r.query}`}`,
+      target: `${engine.upstreamPrefix}${r.path}${slash}${r.query === '' ? '' : `?${r.query}`}`,
       headers: r.headers,
     };
   }
@@ -260,7 +262,8 @@ export class Engine {
    */
   begin(input: IncomingHead): Exchange {
     const { path: rawPath, query } = splitTarget(input.url);
-    const negotiated = this.negotiate(rawPath, input.headers);
+    const normal = normalisePath(rawPath);
+    const negotiated = this.negotiate(normal.path, input.headers);
     const headers: Headers = { ...input.headers };
     removeHopByHop(headers);
     // `Expect: 100-continue` was answered by our own server; it is not forwarded.
@@ -284,7 +287,7 @@ export class Engine {
       upstreamOrigin: this.upstreamOrigin,
       callerOrigin: host ? `${input.secure ? 'https' : 'http'}://${host}` : undefined,
     };
-    return new Exchange(this, negotiated, plan, links);
+    return new Exchange(this, negotiated, plan, links, normal.trailingSlash);
   }
 
   /** Sets the served-version echo and `Vary` on response headers. */
