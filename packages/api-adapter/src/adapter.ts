@@ -1,5 +1,6 @@
 /** Builds the running sidecar from a validated config: engine, upstream pool, listener. */
 import { OutriggerError, redactUrl, type SidecarContext, type SidecarInstance, TlsFiles } from '@outrigger/runtime';
+import { BufferBudget } from './body/budget.js';
 import type { AdapterConfig } from './config.js';
 import { Engine } from './engine.js';
 import { listenAddress, listenWarnings } from './listen.js';
@@ -29,6 +30,8 @@ export function buildAdapter(config: AdapterConfig, ctx: SidecarContext): Sideca
       ? new TlsFiles(config.upstream.tls, { resolvePath: (p) => ctx.resolvePath(p), logger: ctx.logger })
       : undefined;
   const pool = createPool(config.upstream, tls);
+  const budget = new BufferBudget(config.body.max_buffered_bytes);
+  metrics.observeBudget(budget);
   let listener: Listener | undefined;
   const proxy = new AdapterProxy({
     engine,
@@ -36,6 +39,7 @@ export function buildAdapter(config: AdapterConfig, ctx: SidecarContext): Sideca
     metrics,
     logger: ctx.logger,
     body: config.body,
+    budget,
     accessLog: config.access_log,
     draining: () => listener?.draining ?? false,
   });

@@ -291,6 +291,11 @@ export const schema = Type.Object(
           default: 10 * 1024 * 1024,
           description: 'Largest body buffered for transformation (decoded size)',
         }),
+        max_buffered_bytes: Type.Integer({
+          minimum: 1,
+          default: 128 * 1024 * 1024,
+          description: 'Most body bytes buffered by all exchanges together (raw and decoded); beyond it: 503 with Retry-After',
+        }),
         on_too_large: Type.Union([Type.Literal('reject'), Type.Literal('pass_through')], {
           default: 'reject',
           description: 'reject: 413 (requests) / 502 (responses); pass_through: stream it untransformed',

@@ -1,5 +1,6 @@
 /** The adapter's Prometheus metrics (`outrigger_api_adapter_*`), registered on the runtime's registry. */
-import { Counter, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { BufferBudget } from './body/budget.js';
 
 export type PassThroughReason = 'malformed_json' | 'too_large' | 'unsupported_encoding' | 'bad_encoding' | 'not_json';
 
@@ -10,6 +11,7 @@ export class AdapterMetrics {
   readonly passThrough: Counter<'message' | 'reason'>;
   readonly errors: Counter<'code'>;
   readonly droppedConnections: Counter;
+  private budget: BufferBudget | undefined;
 
   constructor(registry: Registry, name: (suffix: string) => string) {
     const registers = [registry];
@@ -44,10 +46,24 @@ export class AdapterMetrics {
       labelNames: ['code'],
       registers,
     });
+    const metrics = this;
+    new Gauge({
+      name: name('buffered_bytes'),
+      help: 'Body bytes buffered by all exchanges now (bounded by body.max_buffered_bytes)',
+      registers,
+      collect() {
+        this.set(metrics.budget?.buffered ?? 0);
+      },
+    });
     this.droppedConnections = new Counter({
       name: name('dropped_connections_total'),
       help: 'Caller connections closed on arrival because server.max_connections were open',
       registers,
     });
+  }
+
+  /** Reports the budget's use on each scrape. */
+  observeBudget(budget: BufferBudget): void {
+    this.budget = budget;
   }
 }

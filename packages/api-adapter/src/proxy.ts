@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PassThrough, type Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import type { Dispatcher, Pool } from 'undici';
+import { type BufferBudget, type Lease, Overloaded } from './body/budget.js';
 import { BodyCollector, TooLarge } from './body/collect.js';
 import { isJsonType } from './body/content-type.js';
 import { type Coding, decode, encode, parseCoding, TooLargeError } from './body/encoding.js';
@@ -25,6 +26,8 @@ export interface ProxyDeps {
   metrics: AdapterMetrics;
   logger: Logger;
   body: AdapterConfig['body'];
+  /** Bytes buffered by all exchanges together (`body.max_buffered_bytes`). */
+  budget: BufferBudget;
   /** One `access` log line per exchange (path without the query). */
   accessLog: boolean;
   /** True while draining: responses carry `Connection: close`. */
@@ -55,6 +58,13 @@ function rejoin(head: Buffer[], rest: Readable): Readable {
   rest.on('error', (err) => out.destroy(err));
   return out;
 }
+
+const overloaded = () =>
+  new AdapterError(
+    'OUTRIGGER_E_ADAPTER_OVERLOADED',
+    'the adapter is buffering as much as body.max_buffered_bytes allows; retry later',
+    503,
+  );
 
 export class AdapterProxy {
   private readonly deps: ProxyDeps;
@@ -101,6 +111,7 @@ export class AdapterProxy {
       return;
     }
     const out = engine.errorResponse(err, exchange);
+    if (err.code === 'OUTRIGGER_E_ADAPTER_OVERLOADED') out.headers['retry-after'] = '1';
     if (this.deps.draining()) out.headers.connection = 'close';
     res.writeHead(out.status, toRawHeaders(out.headers));
     res.end(out.body);
@@ -122,15 +133,17 @@ export class AdapterProxy {
     }
     const rejected = exchange.rejected;
     if (rejected) return this.fail(res, rejected, exchange);
+    const lease = this.deps.budget.lease();
+    res.once('close', () => lease.release());
     for (const s of exchange.plan.steps)
       metrics.changes.inc({ version: s.change.version, change: `${s.change.version}#${s.change.index}` });
 
     // ---- request body --------------------------------------------------------------------
     const up = exchange.upstream;
-    let body: Readable | Buffer | null = null;
+    let body: Readable | Buffer | string | null = null;
     if (hasBody(req)) {
       if (exchange.transformsRequestBody && isJsonType(req.headers['content-type'])) {
-        const prepared = await this.requestBody(req, res, exchange);
+        const prepared = await this.requestBody(req, res, exchange, lease);
         if (prepared === undefined) return;
         body = prepared;
       } else {
@@ -166,12 +179,16 @@ export class AdapterProxy {
           if (json && parseCoding(o.headers['content-encoding']) === undefined) {
             metrics.passThrough.inc({ message: 'response', reason: 'unsupported_encoding' });
           } else if (json) {
-            collector = new BodyCollector(this.deps.body.max_bytes, () => {
-              if (this.deps.body.on_too_large !== 'pass_through') return undefined;
-              metrics.passThrough.inc({ message: 'response', reason: 'too_large' });
-              this.writeHead(res, o, exchange);
-              return res;
-            });
+            collector = new BodyCollector(
+              this.deps.body.max_bytes,
+              () => {
+                if (this.deps.body.on_too_large !== 'pass_through') return undefined;
+                metrics.passThrough.inc({ message: 'response', reason: 'too_large' });
+                this.writeHead(res, o, exchange);
+                return res;
+              },
+              lease.take,
+            );
             return collector;
           } else if (o.parse) metrics.passThrough.inc({ message: 'response', reason: 'not_json' });
           this.writeHead(res, o, exchange);
@@ -183,6 +200,7 @@ export class AdapterProxy {
         if (headError instanceof AdapterError) return this.fail(res, headError, exchange);
         throw headError;
       }
+      if (err instanceof Overloaded) return this.fail(res, overloaded(), exchange);
       if (err instanceof TooLarge) {
         return this.fail(
           res,
@@ -215,7 +233,7 @@ export class AdapterProxy {
       );
     }
     const c = collector as BodyCollector | undefined;
-    if (c && !c.forwarding && out) await this.responseBody(c.body(), res, exchange, out);
+    if (c && !c.forwarding && out) await this.responseBody(c.body(), res, exchange, out, lease);
   }
 
   private writeHead(res: ServerResponse, out: OutgoingResponse, exchange: Exchange): void {
@@ -223,15 +241,20 @@ export class AdapterProxy {
     res.writeHead(out.status, toRawHeaders(out.headers));
   }
 
-  private send(res: ServerResponse, out: OutgoingResponse, exchange: Exchange, payload: Buffer): void {
+  private send(res: ServerResponse, out: OutgoingResponse, exchange: Exchange, payload: Buffer | string): void {
     this.deps.metrics.requests.inc({ version: exchange.callerVersion, status_class: statusClass(out.status) });
-    out.headers['content-length'] = String(payload.length);
+    out.headers['content-length'] = String(Buffer.byteLength(payload));
     res.writeHead(out.status, toRawHeaders(out.headers));
     res.end(payload);
   }
 
   /** Reads, decodes, transforms and re-encodes a request body; undefined when it answered already. */
-  private async requestBody(req: IncomingMessage, res: ServerResponse, exchange: Exchange): Promise<Readable | Buffer | undefined> {
+  private async requestBody(
+    req: IncomingMessage,
+    res: ServerResponse,
+    exchange: Exchange,
+    lease: Lease,
+  ): Promise<Readable | Buffer | string | undefined> {
     const { metrics, body: cfg } = this.deps;
     const headers = exchange.upstream.headers;
     const coding = parseCoding(req.headers['content-encoding']);
@@ -247,10 +270,15 @@ export class AdapterProxy {
       );
     let read: Awaited<ReturnType<typeof readCapped>>;
     try {
-      read = await readCapped(req, cfg.max_bytes);
+      read = await readCapped(req, cfg.max_bytes, lease.take);
     } catch {
       // The caller went away mid-body (or the listener answered its stall): nothing more to send.
       if (!res.writableEnded) res.destroy();
+      return undefined;
+    }
+    if (read.kind === 'refused') {
+      read.rest.resume();
+      this.fail(res, overloaded(), exchange);
       return undefined;
     }
     if (read.kind === 'overflow') {
@@ -268,7 +296,12 @@ export class AdapterProxy {
     let decoded: Buffer;
     try {
       decoded = await decode(read.body, coding, cfg.max_bytes);
+      if (decoded !== read.body && !lease.take(decoded.length)) throw new Overloaded();
     } catch (err) {
+      if (err instanceof Overloaded) {
+        this.fail(res, overloaded(), exchange);
+        return undefined;
+      }
       if (err instanceof TooLargeError) {
         if (cfg.on_too_large === 'pass_through') {
           metrics.passThrough.inc({ message: 'request', reason: 'too_large' });
@@ -305,12 +338,18 @@ export class AdapterProxy {
     }
     const payload = await encode(serialiseJson(doc), coding);
     metrics.transformSeconds.observe({ message: 'request' }, Number(process.hrtime.bigint() - started) / 1e9);
-    headers['content-length'] = String(payload.length);
+    headers['content-length'] = String(Buffer.byteLength(payload));
     headers['transfer-encoding'] = undefined;
     return payload;
   }
 
-  private async responseBody(original: Buffer, res: ServerResponse, exchange: Exchange, out: OutgoingResponse): Promise<void> {
+  private async responseBody(
+    original: Buffer,
+    res: ServerResponse,
+    exchange: Exchange,
+    out: OutgoingResponse,
+    lease: Lease,
+  ): Promise<void> {
     const { metrics, body: cfg, logger } = this.deps;
     const coding: Coding | undefined = parseCoding(out.headers['content-encoding']);
     if (coding === undefined) {
@@ -331,7 +370,9 @@ export class AdapterProxy {
     let decoded: Buffer;
     try {
       decoded = await decode(original, coding, cfg.max_bytes);
+      if (decoded !== original && !lease.take(decoded.length)) throw new Overloaded();
     } catch (err) {
+      if (err instanceof Overloaded) return this.fail(res, overloaded(), exchange);
       if (err instanceof TooLargeError) {
         if (cfg.on_too_large === 'pass_through') return passThrough('too_large');
         return this.fail(res, tooLarge(), exchange);
