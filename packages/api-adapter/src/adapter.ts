@@ -59,6 +59,7 @@ export function buildAdapter(config: AdapterConfig, ctx: SidecarContext): Sideca
   return {
     async start() {
       await tls?.ready();
+      engine.scripts.start();
       await l.start();
       started = true;
     },
@@ -68,6 +69,7 @@ export function buildAdapter(config: AdapterConfig, ctx: SidecarContext): Sideca
     async stop() {
       await l.stop();
       await pool.destroy();
+      await engine.scripts.close();
       await tls?.close();
     },
     status: () => ({

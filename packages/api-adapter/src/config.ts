@@ -88,7 +88,8 @@ const bodyOps = [
       minimum: 1,
       maximum: 10_000,
       default: 250,
-      description: 'Each call is cut off after this long (a guard against runaway code, not a latency target)',
+      description:
+        'Each call is cut off after this long; a call still running shortly after has its worker stopped (a guard against runaway code, not a latency target)',
     }),
   }),
 ];
@@ -321,6 +322,17 @@ export const schema = Type.Object(
         ),
       },
       { default: {}, additionalProperties: false, description: "Errors the adapter answers itself, in the caller's error shape" },
+    ),
+    scripts: Type.Object(
+      {
+        workers: Type.Integer({ minimum: 1, maximum: 16, default: 1, description: 'Worker threads that run `script` operations' }),
+        max_memory_mb: Type.Integer({
+          minimum: 8,
+          default: 64,
+          description: 'Heap limit of each script worker; a worker past it is replaced (its call answered 502)',
+        }),
+      },
+      { default: {}, additionalProperties: false, description: 'Where `script` operations run (started only when the chain has one)' },
     ),
     golden: Type.Object(
       {

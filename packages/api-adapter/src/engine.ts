@@ -9,6 +9,7 @@ import { AdapterError } from './errors.js';
 import { markEtag, unmarkEtags } from './etag.js';
 import { addToList } from './headers.js';
 import { compileBodyLinks, type LinkRewrite, rewriteLinkHeader, rewrites, rewriteUrl } from './link-rewrite.js';
+import { ScriptPool } from './operation/script-pool.js';
 import type { BodyFn, Headers, OpContext, RequestHead } from './operation/types.js';
 import { PointerError, parsePointer } from './pointer/index.js';
 import { normalisePath } from './request-path.js';
@@ -23,10 +24,12 @@ import {
   type Plan,
   runBody,
   runResponseBody,
+  runResponseBodySync,
   splitPath,
 } from './version/index.js';
 
-export type EngineConfig = Pick<AdapterConfig, 'mode' | 'upstream' | 'versioning' | 'versions' | 'links' | 'adapter_errors'>;
+export type EngineConfig = Pick<AdapterConfig, 'mode' | 'upstream' | 'versioning' | 'versions' | 'links' | 'adapter_errors'> &
+  Partial<Pick<AdapterConfig, 'scripts'>>;
 
 export interface IncomingHead {
   method: string;
@@ -129,7 +132,7 @@ export class Exchange {
     return ctx;
   }
 
-  requestBody(doc: unknown): unknown {
+  requestBody(doc: unknown): Promise<unknown> {
     return runBody(this.plan.requestBody, doc, this.context('request'));
   }
 
@@ -167,8 +170,8 @@ export class Exchange {
     return only ? only(this.plan.request.method, splitPath(this.plan.request.path)) : this.plan.matched;
   }
 
-  responseBody(doc: unknown, out: OutgoingResponse): unknown {
-    let v = runResponseBody(out.bodyFns, doc, this.context('response', out.status));
+  async responseBody(doc: unknown, out: OutgoingResponse): Promise<unknown> {
+    let v = await runResponseBody(out.bodyFns, doc, this.context('response', out.status));
     const links = this.engine.bodyLinks;
     if (links && rewrites(this.links) && this.bodyLinksApply()) {
       const box = { v };
@@ -192,9 +195,13 @@ export class Engine {
   private readonly hostHeader: 'preserve' | 'upstream';
   private readonly upstreamHost: string;
 
-  private constructor(config: EngineConfig, chain: Chain) {
+  /** Where the chain's `script` operations run. */
+  readonly scripts: ScriptPool;
+
+  private constructor(config: EngineConfig, chain: Chain, scripts: ScriptPool) {
     this.config = config;
     this.chain = chain;
+    this.scripts = scripts;
     const v = config.versioning ?? { header: 'api-version', echo_header: true };
     this.versionHeader = (v.header ?? 'api-version').toLowerCase();
     this.negotiate = compileNegotiator({
@@ -220,7 +227,8 @@ export class Engine {
   ): { engine?: Engine; issues: ConfigIssue[] } {
     const issues: ConfigIssue[] = [];
     const issue = (path: string, message: string) => issues.push({ path, message });
-    const chain = Chain.compile(config.versions, config.upstream.version, { issue, resolvePath });
+    const scripts = new ScriptPool({ workers: config.scripts?.workers ?? 1, maxMemoryMb: config.scripts?.max_memory_mb ?? 64 });
+    const chain = Chain.compile(config.versions, config.upstream.version, { issue, resolvePath, scripts });
     const v = config.versioning;
     if (v?.default !== undefined && !chain.has(v.default)) {
       issue(
@@ -253,7 +261,7 @@ export class Engine {
     if (ev !== undefined && !chain.has(ev))
       issue('adapter_errors.version', `must be one of the configured versions, got ${JSON.stringify(ev)}`);
     if (issues.length > 0) return { issues };
-    return { engine: new Engine(config, chain), issues };
+    return { engine: new Engine(config, chain, scripts), issues };
   }
 
   /**
@@ -312,9 +320,15 @@ export class Engine {
         const req: RequestHead = { method: exchange.upstream.method, path: exchange.negotiated.path, query: '', headers: {} };
         const p = this.chain.plan(caller, req, shapeVersion);
         const seen = p.walkResponse({ status: err.status, headers: {} });
-        doc = runResponseBody(p.responseBody(seen), doc, { method: req.method, path: req.path, message: 'response', status: err.status });
+        doc = runResponseBodySync(p.responseBody(seen), doc, {
+          method: req.method,
+          path: req.path,
+          message: 'response',
+          status: err.status,
+        });
       } catch {
-        // A failing script must not hide the original error: keep the template's shape.
+        // A failing operation must not hide the original error, and scripts (which run in
+        // workers) do not reshape the adapter's own errors: keep the template's shape.
       }
     }
     const body = Buffer.from(JSON.stringify(doc));

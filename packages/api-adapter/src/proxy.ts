@@ -328,7 +328,7 @@ export class AdapterProxy {
     }
     let doc: unknown;
     try {
-      doc = exchange.requestBody(parsed.doc);
+      doc = await exchange.requestBody(parsed.doc);
     } catch (err) {
       if (err instanceof AdapterError) {
         this.fail(res, err, exchange);
@@ -405,7 +405,7 @@ export class AdapterProxy {
     }
     let doc: unknown;
     try {
-      doc = exchange.responseBody(parsed.doc, out);
+      doc = await exchange.responseBody(parsed.doc, out);
     } catch (err) {
       if (err instanceof AdapterError) return this.fail(res, err, exchange);
       throw err;

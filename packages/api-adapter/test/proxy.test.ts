@@ -180,6 +180,36 @@ t.test('a failing escape-hatch script → 502 with a code, and the adapter keeps
   await again.body.dump();
 });
 
+t.test('a script looping forever in a microtask cannot stop the adapter', async (t) => {
+  const looping = await adapter({
+    versions: [
+      {
+        version: '2',
+        changes: [
+          {
+            ...itemsChange,
+            body: [{ type: 'script', up: '(Promise.resolve().then(() => { while (true); }), body)', down: 'body', timeout_ms: 300 }],
+          },
+        ],
+      },
+      { version: '1', changes: [] },
+    ],
+  });
+  t.teardown(() => looping.instance.stop());
+  handler = (_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end('{}');
+  };
+  const stuck = request(`${looping.base}/items/1`);
+  // While the script spins, the adapter answers others.
+  const other = await request(`${looping.base}/other`);
+  t.equal(other.statusCode, 200);
+  await other.body.dump();
+  const r = await stuck;
+  t.equal(r.statusCode, 502);
+  t.match(await r.body.json(), { error: { code: 'OUTRIGGER_E_ADAPTER_SCRIPT_FAILED', message: /timed out/ } });
+});
+
 t.test('Upgrade requests are walked, then bytes flow both ways untouched', async (t) => {
   const socket = net.connect(Number(a.address.split(':').pop()), '127.0.0.1');
   await new Promise((r) => socket.once('connect', r));

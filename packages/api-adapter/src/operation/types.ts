@@ -4,6 +4,7 @@
  * in reverse order to go the other way.
  */
 import type { Box } from '../pointer/index.js';
+import type { ScriptPool } from './script-pool.js';
 
 /** Headers as Node and undici give them: lower-case names; `set-cookie` may be an array. */
 export type Headers = Record<string, string | string[] | undefined>;
@@ -32,7 +33,8 @@ export interface OpContext {
   message: 'request' | 'response';
 }
 
-export type BodyFn = (box: Box, ctx: OpContext) => void;
+/** Synchronous, except `script` (it runs in a worker): callers await what it returns. */
+export type BodyFn = (box: Box, ctx: OpContext) => void | Promise<void>;
 export type RequestFn = (req: RequestHead) => void;
 export type ResponseFn = (res: ResponseHead) => void;
 
@@ -57,6 +59,8 @@ export interface CompileContext {
    * in which case operations check only what they can without reading files.
    */
   resolvePath(path: string): string | undefined;
+  /** Where `script` operations register to run (the engine's pool). */
+  scripts?: ScriptPool;
 }
 
 export function jsonText(v: unknown): string {
