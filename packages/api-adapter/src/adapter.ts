@@ -25,6 +25,7 @@ export function buildAdapter(config: AdapterConfig, ctx: SidecarContext): Sideca
   const engine = compileOrThrow(config, ctx.resolvePath);
   for (const w of listenWarnings(config)) ctx.logger.warn({ path: w.path }, w.message);
   const metrics = new AdapterMetrics(ctx.metrics, (s) => ctx.metricName(s));
+  engine.onWalkLimit = (limit) => metrics.walkLimits.inc({ limit });
   const tls =
     new URL(config.upstream.url).protocol === 'https:'
       ? new TlsFiles(config.upstream.tls, { resolvePath: (p) => ctx.resolvePath(p), logger: ctx.logger })

@@ -145,9 +145,31 @@ const responseOps = [
 const bodyList = (description: string) =>
   Type.Array(Type.Union(bodyOps), { default: [], description: `${description}; listed in the upgrade direction` });
 
+export const resourceSchema = Type.Object(
+  {
+    name: Type.String({ minLength: 1, description: 'The name changes use in `resource`, e.g. "customer"' }),
+    match: Type.Optional(
+      Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean(), Type.Null()]), {
+        description: 'A discriminator: fields an object must have with these values, e.g. {object: customer}',
+      }),
+    ),
+    fields: Type.Optional(
+      Type.Array(Type.String({ minLength: 1 }), { description: 'Fields an object must have (any value), e.g. [id, email]' }),
+    ),
+  },
+  { additionalProperties: false, description: 'A resource and how to recognise one in a JSON body (match and/or fields)' },
+);
+
 export const changeSchema = Type.Object(
   {
     description: Type.String({ minLength: 1, description: 'What changed, for the changelog' }),
+    resource: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description:
+          'A resource from `resources`: body pointers are relative to each such object, wherever it appears in a body (endpoints default to everywhere)',
+      }),
+    ),
     endpoints: Type.Array(Type.String(), {
       default: [],
       description:
@@ -266,6 +288,10 @@ export const schema = Type.Object(
       },
       { default: {}, additionalProperties: false, description: 'How callers name their version' },
     ),
+    resources: Type.Array(resourceSchema, {
+      default: [],
+      description: 'Resources that changes can target (the Stripe model): a change applies to every such object in a body',
+    }),
     versions: Type.Array(versionSchema, { minItems: 1, description: 'Newest first; each lists what changed from the one below it' }),
     links: Type.Object(
       {
@@ -300,6 +326,16 @@ export const schema = Type.Object(
         on_too_large: Type.Union([Type.Literal('reject'), Type.Literal('pass_through')], {
           default: 'reject',
           description: 'reject: 413 (requests) / 502 (responses); pass_through: stream it untransformed',
+        }),
+        resource_max_depth: Type.Integer({
+          minimum: 1,
+          default: 64,
+          description: 'Resource changes look for their objects this many levels deep at most (counted when reached)',
+        }),
+        resource_max_nodes: Type.Integer({
+          minimum: 1,
+          default: 1_000_000,
+          description: 'Resource changes visit at most this many objects and arrays per body (counted when reached)',
         }),
         strict: Type.Boolean({
           default: false,

@@ -27,9 +27,10 @@ import {
   runResponseBodySync,
   splitPath,
 } from './version/index.js';
+import { compileRecogniser, type Recogniser, type ResourceConfig } from './version/resource.js';
 
 export type EngineConfig = Pick<AdapterConfig, 'mode' | 'upstream' | 'versioning' | 'versions' | 'links' | 'adapter_errors'> &
-  Partial<Pick<AdapterConfig, 'scripts'>>;
+  Partial<Pick<AdapterConfig, 'scripts' | 'resources' | 'body'>>;
 
 export interface IncomingHead {
   method: string;
@@ -85,6 +86,18 @@ function fill(template: unknown, values: { code: string; message: string; status
   return template;
 }
 
+function compileResources(list: readonly ResourceConfig[], issue: (path: string, message: string) => void): Map<string, Recogniser> {
+  const out = new Map<string, Recogniser>();
+  list.forEach((r, i) => {
+    if (out.has(r.name)) issue(`resources[${i}].name`, `resource ${JSON.stringify(r.name)} is declared twice`);
+    if (Object.keys(r.match ?? {}).length === 0 && (r.fields ?? []).length === 0) {
+      issue(`resources[${i}]`, 'give `match` (a discriminator such as {object: customer}) or `fields`, or both');
+    }
+    out.set(r.name, compileRecogniser(r));
+  });
+  return out;
+}
+
 export class Exchange {
   readonly negotiated: Negotiated;
   readonly plan: Plan;
@@ -128,6 +141,7 @@ export class Exchange {
 
   context(message: 'request' | 'response', status?: number): OpContext {
     const ctx: OpContext = { method: this.plan.request.method, path: this.plan.request.path, message };
+    if (this.engine.onWalkLimit) ctx.walkLimit = this.engine.onWalkLimit;
     if (status !== undefined) ctx.status = status;
     return ctx;
   }
@@ -197,6 +211,8 @@ export class Engine {
 
   /** Where the chain's `script` operations run. */
   readonly scripts: ScriptPool;
+  /** Told when a resource walk stops at a limit (the adapter counts it). */
+  onWalkLimit: ((limit: 'depth' | 'nodes') => void) | undefined;
 
   private constructor(config: EngineConfig, chain: Chain, scripts: ScriptPool) {
     this.config = config;
@@ -228,7 +244,12 @@ export class Engine {
     const issues: ConfigIssue[] = [];
     const issue = (path: string, message: string) => issues.push({ path, message });
     const scripts = new ScriptPool({ workers: config.scripts?.workers ?? 1, maxMemoryMb: config.scripts?.max_memory_mb ?? 64 });
-    const chain = Chain.compile(config.versions, config.upstream.version, { issue, resolvePath, scripts });
+    const resources = compileResources(config.resources ?? [], issue);
+    const walkLimits = {
+      maxDepth: config.body?.resource_max_depth ?? 64,
+      maxNodes: config.body?.resource_max_nodes ?? 1_000_000,
+    };
+    const chain = Chain.compile(config.versions, config.upstream.version, { issue, resolvePath, scripts, resources, walkLimits });
     const v = config.versioning;
     if (v?.default !== undefined && !chain.has(v.default)) {
       issue(

@@ -11,6 +11,7 @@ export class AdapterMetrics {
   readonly passThrough: Counter<'message' | 'reason'>;
   readonly errors: Counter<'code'>;
   readonly droppedConnections: Counter;
+  readonly walkLimits: Counter<'limit'>;
   private budget: BufferBudget | undefined;
 
   constructor(registry: Registry, name: (suffix: string) => string) {
@@ -54,6 +55,12 @@ export class AdapterMetrics {
       collect() {
         this.set(metrics.budget?.buffered ?? 0);
       },
+    });
+    this.walkLimits = new Counter({
+      name: name('resource_walk_limits_total'),
+      help: 'Bodies whose resource walk stopped at body.resource_max_depth or body.resource_max_nodes (the rest went unchanged)',
+      labelNames: ['limit'],
+      registers,
     });
     this.droppedConnections = new Counter({
       name: name('dropped_connections_total'),

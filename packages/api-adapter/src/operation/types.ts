@@ -31,6 +31,8 @@ export interface OpContext {
   status?: number;
   /** `request` or `response`. */
   message: 'request' | 'response';
+  /** Called when a resource walk stopped at its depth or node limit (for the metric). */
+  walkLimit?: (limit: 'depth' | 'nodes') => void;
 }
 
 /** Synchronous, except `script` (it runs in a worker): callers await what it returns. */
@@ -61,6 +63,9 @@ export interface CompileContext {
   resolvePath(path: string): string | undefined;
   /** Where `script` operations register to run (the engine's pool). */
   scripts?: ScriptPool;
+  /** The declared resources (`resources[]`) by name, and the bounds of their walk. */
+  resources?: ReadonlyMap<string, (obj: Record<string, unknown>) => boolean>;
+  walkLimits?: { maxDepth: number; maxNodes: number };
 }
 
 export function jsonText(v: unknown): string {
