@@ -6,7 +6,8 @@
  */
 export class BufferBudget {
   private used = 0;
-  readonly limit: number;
+  /** Changed by a reload; bytes already taken stay taken. */
+  limit: number;
 
   constructor(limit: number) {
     this.limit = limit;
