@@ -2,13 +2,13 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
-import { cli, resolveConfig } from '@outrigger/runtime';
+import { resolveConfig } from '@outrigger/runtime';
 import t from 'tap';
 import { stringify } from 'yaml';
 import type { AdapterConfig } from '../src/config.js';
 import { definition } from '../src/definition.js';
 import { listenAddress } from '../src/listen.js';
+import { runCli } from './fixtures/cli.js';
 
 const base = {
   mode: 'outbound',
@@ -23,14 +23,7 @@ async function check(config: Record<string, unknown>) {
   try {
     const file = join(dir, 'api-adapter.yaml');
     await writeFile(file, stringify(config));
-    const stdout = new PassThrough();
-    const stderr = new PassThrough();
-    let out = '';
-    let err = '';
-    stdout.on('data', (c) => (out += c));
-    stderr.on('data', (c) => (err += c));
-    const code = await cli(definition, ['check', '-c', file], { stdout, stderr, env: {} });
-    return { code, out, err };
+    return await runCli(['check', '-c', file]);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

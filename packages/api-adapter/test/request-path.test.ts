@@ -8,6 +8,7 @@ import type { AdapterConfig } from '../src/config.js';
 import { Engine } from '../src/engine.js';
 import { AdapterError } from '../src/errors.js';
 import { normalisePath } from '../src/request-path.js';
+import { change } from './fixtures/compile.js';
 
 t.test('normalisation: escapes, empty and dot segments, trailing slash', async (t) => {
   const cases: [string, string, boolean][] = [
@@ -33,15 +34,6 @@ t.test('refused: climbing above the root, broken escapes', async (t) => {
 });
 
 function engine(): Engine {
-  const change = (over: Record<string, unknown>) => ({
-    request: [],
-    response: [],
-    body: [],
-    request_body: [],
-    response_body: [],
-    error_body: [],
-    ...over,
-  });
   const config = {
     mode: 'inbound',
     upstream: { url: 'http://127.0.0.1:8081', version: '1', path_prefix: '/api' },

@@ -1,25 +1,14 @@
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { cli } from '@outrigger/runtime';
 import t from 'tap';
 import { lineDiff } from '../../src/command/diff.js';
-import { definition } from '../../src/definition.js';
+import { runCli } from '../fixtures/cli.js';
 
 const example = join(dirname(fileURLToPath(import.meta.url)), '../../../examples/customers');
 
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c) => (out += c));
-  stderr.on('data', (c) => (err += c));
-  const code = await cli(definition, args, { stdout, stderr, env: {} });
-  return { code, out, err };
-}
+const run = runCli;
 
 t.test('api-adapter test: the shipped examples pass', async (t) => {
   const r = await run(['test', '-c', join(example, 'api-adapter.yaml')]);

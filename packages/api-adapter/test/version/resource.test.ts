@@ -7,17 +7,7 @@
 import t from 'tap';
 import type { AdapterConfig } from '../../src/config.js';
 import { Engine } from '../../src/engine.js';
-
-const change = (over: Record<string, unknown>) => ({
-  endpoints: [],
-  request: [],
-  response: [],
-  body: [],
-  request_body: [],
-  response_body: [],
-  error_body: [],
-  ...over,
-});
+import { change } from '../fixtures/compile.js';
 
 const versions = [
   {
