@@ -97,7 +97,10 @@ export class Listener {
   /** A pause longer than `body_idle_timeout_ms` inside a request body ends the exchange (408). */
   private watchBody(req: http.IncomingMessage, res: http.ServerResponse): void {
     const socket = req.socket;
-    const done = () => socket.setTimeout(0);
+    // Once the response is out, Node's keep-alive timer owns the socket's timeout: leave it be.
+    const done = () => {
+      if (!res.writableFinished) socket.setTimeout(0);
+    };
     socket.setTimeout(this.opts.limits.body_idle_timeout_ms);
     req.once('end', done);
     req.once('close', done);

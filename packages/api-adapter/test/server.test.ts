@@ -160,3 +160,19 @@ t.test('bytes after a request in the same read: the request is answered, then th
   t.match(raw.text(), /\{"b":1\}$/, 'the transformed answer, and nothing after it');
   t.notMatch(raw.text(), /HTTP\/1\.1 400/);
 });
+
+t.test('a connection answered before its upload ended still closes when idle (keep-alive timeout)', async (t) => {
+  const small = await startAdapter(upstreamUrl, {
+    server: { ...limits, keep_alive_timeout_ms: 300 },
+    body: { max_bytes: 1024, max_buffered_bytes: 1 << 20, on_too_large: 'reject', strict: false },
+  });
+  t.teardown(() => small.instance.stop());
+  const raw = await connectTo(small.port, small.host);
+  t.teardown(() => raw.socket.destroy());
+  raw.socket.write('POST /items/1 HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 5000\r\n\r\n');
+  raw.socket.write('a'.repeat(2000));
+  await waitFor(() => raw.text().includes('OUTRIGGER_E_ADAPTER_BODY_TOO_LARGE'), { what: 'the 413' });
+  raw.socket.write('a'.repeat(3000));
+  await waitFor(() => raw.closed(), { what: 'the idle connection to be closed' });
+  t.match(raw.text(), /^HTTP\/1\.1 413 /);
+});
