@@ -32,7 +32,9 @@ export class BodyCollector extends Writable {
 
   /** The whole body; valid after the stream finished without forwarding. */
   body(): Buffer {
-    return this.chunks.length === 1 ? (this.chunks[0] as Buffer) : Buffer.concat(this.chunks, this.size);
+    // Keep only the joined copy: the chunks must not stay alive beside it.
+    if (this.chunks.length !== 1) this.chunks = [Buffer.concat(this.chunks, this.size)];
+    return this.chunks[0] ?? Buffer.alloc(0);
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
