@@ -88,7 +88,8 @@ const bodyOps = [
       minimum: 1,
       maximum: 10_000,
       default: 250,
-      description: 'Each call is cut off after this long (a guard against runaway code, not a latency target)',
+      description:
+        'Each call is cut off after this long; a call still running shortly after has its worker stopped (a guard against runaway code, not a latency target)',
     }),
   }),
 ];
@@ -144,9 +145,31 @@ const responseOps = [
 const bodyList = (description: string) =>
   Type.Array(Type.Union(bodyOps), { default: [], description: `${description}; listed in the upgrade direction` });
 
+export const resourceSchema = Type.Object(
+  {
+    name: Type.String({ minLength: 1, description: 'The name changes use in `resource`, e.g. "customer"' }),
+    match: Type.Optional(
+      Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean(), Type.Null()]), {
+        description: 'A discriminator: fields an object must have with these values, e.g. {object: customer}',
+      }),
+    ),
+    fields: Type.Optional(
+      Type.Array(Type.String({ minLength: 1 }), { description: 'Fields an object must have (any value), e.g. [id, email]' }),
+    ),
+  },
+  { additionalProperties: false, description: 'A resource and how to recognise one in a JSON body (match and/or fields)' },
+);
+
 export const changeSchema = Type.Object(
   {
     description: Type.String({ minLength: 1, description: 'What changed, for the changelog' }),
+    resource: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description:
+          'A resource from `resources`: body pointers are relative to each such object, wherever it appears in a body (endpoints default to everywhere)',
+      }),
+    ),
     endpoints: Type.Array(Type.String(), {
       default: [],
       description:
@@ -188,7 +211,57 @@ export const schema = Type.Object(
       default: 'inbound',
       description: 'inbound: in front of the app (adapter); outbound: between the app and an external service (ambassador)',
     }),
-    listen: Type.String({ format: 'host-port', default: '0.0.0.0:8080', description: 'Where callers connect (host:port)' }),
+    listen: Type.Optional(
+      Type.String({
+        format: 'host-port',
+        description: 'Where callers connect (host:port); default 0.0.0.0:8080 inbound, 127.0.0.1:8080 outbound',
+      }),
+    ),
+    listen_beyond_loopback: Type.Boolean({
+      default: false,
+      description:
+        "Outbound mode only: allow `listen` on an address other than loopback. Anyone who reaches it calls the external service with the pod's credentials",
+    }),
+    access_log: Type.Boolean({
+      default: false,
+      description: 'One JSON `access` log line per exchange: method, path without the query, status, duration',
+    }),
+    server: Type.Object(
+      {
+        headers_timeout_ms: Type.Integer({
+          minimum: 1,
+          default: 10_000,
+          description: "Longest wait for a request's headers (answered 408)",
+        }),
+        request_timeout_ms: Type.Integer({
+          minimum: 1,
+          default: 300_000,
+          description: 'Longest wait for a whole request, body included (answered 408); at least headers_timeout_ms',
+        }),
+        body_idle_timeout_ms: Type.Integer({
+          minimum: 1,
+          default: 30_000,
+          description: 'Longest pause while receiving a request body (answered 408, connection closed)',
+        }),
+        keep_alive_timeout_ms: Type.Integer({
+          minimum: 1,
+          default: 5_000,
+          description: 'An idle keep-alive connection is closed after this',
+        }),
+        max_connections: Type.Integer({
+          minimum: 1,
+          default: 4_096,
+          description: 'Most caller connections at once; further ones are closed at once (counted)',
+        }),
+        max_header_bytes: Type.Integer({
+          minimum: 1_024,
+          maximum: 1_048_576,
+          default: 16_384,
+          description: 'Largest request line plus headers (answered 431)',
+        }),
+      },
+      { default: {}, additionalProperties: false, description: 'Limits of the listener callers connect to' },
+    ),
     upstream: Type.Object(
       {
         url: Type.String({ format: 'http-url', description: 'The app (inbound) or the external service (outbound)' }),
@@ -215,6 +288,10 @@ export const schema = Type.Object(
       },
       { default: {}, additionalProperties: false, description: 'How callers name their version' },
     ),
+    resources: Type.Array(resourceSchema, {
+      default: [],
+      description: 'Resources that changes can target (the Stripe model): a change applies to every such object in a body',
+    }),
     versions: Type.Array(versionSchema, { minItems: 1, description: 'Newest first; each lists what changed from the one below it' }),
     links: Type.Object(
       {
@@ -241,9 +318,24 @@ export const schema = Type.Object(
           default: 10 * 1024 * 1024,
           description: 'Largest body buffered for transformation (decoded size)',
         }),
+        max_buffered_bytes: Type.Integer({
+          minimum: 1,
+          default: 128 * 1024 * 1024,
+          description: 'Most body bytes buffered by all exchanges together (raw and decoded); beyond it: 503 with Retry-After',
+        }),
         on_too_large: Type.Union([Type.Literal('reject'), Type.Literal('pass_through')], {
           default: 'reject',
           description: 'reject: 413 (requests) / 502 (responses); pass_through: stream it untransformed',
+        }),
+        resource_max_depth: Type.Integer({
+          minimum: 1,
+          default: 64,
+          description: 'Resource changes look for their objects this many levels deep at most (counted when reached)',
+        }),
+        resource_max_nodes: Type.Integer({
+          minimum: 1,
+          default: 1_000_000,
+          description: 'Resource changes visit at most this many objects and arrays per body (counted when reached)',
         }),
         strict: Type.Boolean({
           default: false,
@@ -266,6 +358,17 @@ export const schema = Type.Object(
         ),
       },
       { default: {}, additionalProperties: false, description: "Errors the adapter answers itself, in the caller's error shape" },
+    ),
+    scripts: Type.Object(
+      {
+        workers: Type.Integer({ minimum: 1, maximum: 16, default: 1, description: 'Worker threads that run `script` operations' }),
+        max_memory_mb: Type.Integer({
+          minimum: 8,
+          default: 64,
+          description: 'Heap limit of each script worker; a worker past it is replaced (its call answered 502)',
+        }),
+      },
+      { default: {}, additionalProperties: false, description: 'Where `script` operations run (started only when the chain has one)' },
     ),
     golden: Type.Object(
       {

@@ -1,11 +1,19 @@
 /** The api-adapter sidecar as the runtime sees it. */
 import { dirname, resolve } from 'node:path';
-import { type SidecarDefinition, tlsConfigIssues } from '@outrigger/runtime';
+import { type ConfigIssue, type SidecarDefinition, tlsConfigIssues } from '@outrigger/runtime';
 import { buildAdapter, compileOrThrow } from './adapter.js';
 import { changelogCommand } from './command/changelog.js';
 import { testCommand } from './command/test.js';
 import { type AdapterConfig, schema } from './config.js';
 import { Engine } from './engine.js';
+import { listenIssues, listenWarnings } from './listen.js';
+
+function serverIssues(config: AdapterConfig): ConfigIssue[] {
+  const s = config.server;
+  return s.request_timeout_ms < s.headers_timeout_ms
+    ? [{ path: 'server.request_timeout_ms', message: `must be at least server.headers_timeout_ms (${s.headers_timeout_ms})` }]
+    : [];
+}
 
 const fromConfigFile = (configPath: string) => (p: string) => resolve(dirname(configPath), p);
 
@@ -20,7 +28,10 @@ export const definition: SidecarDefinition<typeof schema> = {
   rules: (config, ctx) => [
     ...Engine.compile(config as AdapterConfig, ctx.resolvePath).issues,
     ...tlsConfigIssues(config.upstream.tls, 'upstream.tls'),
+    ...listenIssues(config as AdapterConfig),
+    ...serverIssues(config as AdapterConfig),
   ],
+  warnings: (config) => listenWarnings(config as AdapterConfig),
   build: (config, ctx) => buildAdapter(config as AdapterConfig, ctx),
   commands: {
     test: testCommand((config, configPath) => compileOrThrow(config, fromConfigFile(configPath))),

@@ -9,8 +9,10 @@ import { AdapterError } from './errors.js';
 import { markEtag, unmarkEtags } from './etag.js';
 import { addToList } from './headers.js';
 import { compileBodyLinks, type LinkRewrite, rewriteLinkHeader, rewrites, rewriteUrl } from './link-rewrite.js';
+import { ScriptPool } from './operation/script-pool.js';
 import type { BodyFn, Headers, OpContext, RequestHead } from './operation/types.js';
 import { PointerError, parsePointer } from './pointer/index.js';
+import { normalisePath } from './request-path.js';
 import {
   Chain,
   checkPrefixTemplate,
@@ -22,10 +24,13 @@ import {
   type Plan,
   runBody,
   runResponseBody,
+  runResponseBodySync,
   splitPath,
 } from './version/index.js';
+import { compileRecogniser, type Recogniser, type ResourceConfig } from './version/resource.js';
 
-export type EngineConfig = Pick<AdapterConfig, 'mode' | 'upstream' | 'versioning' | 'versions' | 'links' | 'adapter_errors'>;
+export type EngineConfig = Pick<AdapterConfig, 'mode' | 'upstream' | 'versioning' | 'versions' | 'links' | 'adapter_errors'> &
+  Partial<Pick<AdapterConfig, 'scripts' | 'resources' | 'body'>>;
 
 export interface IncomingHead {
   method: string;
@@ -81,6 +86,18 @@ function fill(template: unknown, values: { code: string; message: string; status
   return template;
 }
 
+function compileResources(list: readonly ResourceConfig[], issue: (path: string, message: string) => void): Map<string, Recogniser> {
+  const out = new Map<string, Recogniser>();
+  list.forEach((r, i) => {
+    if (out.has(r.name)) issue(`resources[${i}].name`, `resource ${JSON.stringify(r.name)} is declared twice`);
+    if (Object.keys(r.match ?? {}).length === 0 && (r.fields ?? []).length === 0) {
+      issue(`resources[${i}]`, 'give `match` (a discriminator such as {object: customer}) or `fields`, or both');
+    }
+    out.set(r.name, compileRecogniser(r));
+  });
+  return out;
+}
+
 export class Exchange {
   readonly negotiated: Negotiated;
   readonly plan: Plan;
@@ -89,15 +106,16 @@ export class Exchange {
   readonly links: LinkRewrite;
   private readonly engine: Engine;
 
-  constructor(engine: Engine, negotiated: Negotiated, plan: Plan, links: LinkRewrite) {
+  constructor(engine: Engine, negotiated: Negotiated, plan: Plan, links: LinkRewrite, trailingSlash = false) {
     this.engine = engine;
     this.negotiated = negotiated;
     this.plan = plan;
     this.links = links;
     const r = plan.request;
+    const slash = trailingSlash && !r.path.endsWith('/') ? '/' : '';
     this.upstream = {
       method: r.method,
-      target: `${engine.upstreamPrefix}${r.path}${r.query === '' ? '' : `?${r.query}`}`,
+      target: `${engine.upstreamPrefix}${r.path}${slash}${r.query === '' ? '' : `?${r.query}`}`,
       headers: r.headers,
     };
   }
@@ -123,11 +141,12 @@ export class Exchange {
 
   context(message: 'request' | 'response', status?: number): OpContext {
     const ctx: OpContext = { method: this.plan.request.method, path: this.plan.request.path, message };
+    if (this.engine.onWalkLimit) ctx.walkLimit = this.engine.onWalkLimit;
     if (status !== undefined) ctx.status = status;
     return ctx;
   }
 
-  requestBody(doc: unknown): unknown {
+  requestBody(doc: unknown): Promise<unknown> {
     return runBody(this.plan.requestBody, doc, this.context('request'));
   }
 
@@ -165,8 +184,8 @@ export class Exchange {
     return only ? only(this.plan.request.method, splitPath(this.plan.request.path)) : this.plan.matched;
   }
 
-  responseBody(doc: unknown, out: OutgoingResponse): unknown {
-    let v = runResponseBody(out.bodyFns, doc, this.context('response', out.status));
+  async responseBody(doc: unknown, out: OutgoingResponse): Promise<unknown> {
+    let v = await runResponseBody(out.bodyFns, doc, this.context('response', out.status));
     const links = this.engine.bodyLinks;
     if (links && rewrites(this.links) && this.bodyLinksApply()) {
       const box = { v };
@@ -190,9 +209,15 @@ export class Engine {
   private readonly hostHeader: 'preserve' | 'upstream';
   private readonly upstreamHost: string;
 
-  private constructor(config: EngineConfig, chain: Chain) {
+  /** Where the chain's `script` operations run. */
+  readonly scripts: ScriptPool;
+  /** Told when a resource walk stops at a limit (the adapter counts it). */
+  onWalkLimit: ((limit: 'depth' | 'nodes') => void) | undefined;
+
+  private constructor(config: EngineConfig, chain: Chain, scripts: ScriptPool) {
     this.config = config;
     this.chain = chain;
+    this.scripts = scripts;
     const v = config.versioning ?? { header: 'api-version', echo_header: true };
     this.versionHeader = (v.header ?? 'api-version').toLowerCase();
     this.negotiate = compileNegotiator({
@@ -218,7 +243,13 @@ export class Engine {
   ): { engine?: Engine; issues: ConfigIssue[] } {
     const issues: ConfigIssue[] = [];
     const issue = (path: string, message: string) => issues.push({ path, message });
-    const chain = Chain.compile(config.versions, config.upstream.version, { issue, resolvePath });
+    const scripts = new ScriptPool({ workers: config.scripts?.workers ?? 1, maxMemoryMb: config.scripts?.max_memory_mb ?? 64 });
+    const resources = compileResources(config.resources ?? [], issue);
+    const walkLimits = {
+      maxDepth: config.body?.resource_max_depth ?? 64,
+      maxNodes: config.body?.resource_max_nodes ?? 1_000_000,
+    };
+    const chain = Chain.compile(config.versions, config.upstream.version, { issue, resolvePath, scripts, resources, walkLimits });
     const v = config.versioning;
     if (v?.default !== undefined && !chain.has(v.default)) {
       issue(
@@ -251,7 +282,7 @@ export class Engine {
     if (ev !== undefined && !chain.has(ev))
       issue('adapter_errors.version', `must be one of the configured versions, got ${JSON.stringify(ev)}`);
     if (issues.length > 0) return { issues };
-    return { engine: new Engine(config, chain), issues };
+    return { engine: new Engine(config, chain, scripts), issues };
   }
 
   /**
@@ -260,7 +291,8 @@ export class Engine {
    */
   begin(input: IncomingHead): Exchange {
     const { path: rawPath, query } = splitTarget(input.url);
-    const negotiated = this.negotiate(rawPath, input.headers);
+    const normal = normalisePath(rawPath);
+    const negotiated = this.negotiate(normal.path, input.headers);
     const headers: Headers = { ...input.headers };
     removeHopByHop(headers);
     // `Expect: 100-continue` was answered by our own server; it is not forwarded.
@@ -284,7 +316,7 @@ export class Engine {
       upstreamOrigin: this.upstreamOrigin,
       callerOrigin: host ? `${input.secure ? 'https' : 'http'}://${host}` : undefined,
     };
-    return new Exchange(this, negotiated, plan, links);
+    return new Exchange(this, negotiated, plan, links, normal.trailingSlash);
   }
 
   /** Sets the served-version echo and `Vary` on response headers. */
@@ -309,9 +341,15 @@ export class Engine {
         const req: RequestHead = { method: exchange.upstream.method, path: exchange.negotiated.path, query: '', headers: {} };
         const p = this.chain.plan(caller, req, shapeVersion);
         const seen = p.walkResponse({ status: err.status, headers: {} });
-        doc = runResponseBody(p.responseBody(seen), doc, { method: req.method, path: req.path, message: 'response', status: err.status });
+        doc = runResponseBodySync(p.responseBody(seen), doc, {
+          method: req.method,
+          path: req.path,
+          message: 'response',
+          status: err.status,
+        });
       } catch {
-        // A failing script must not hide the original error: keep the template's shape.
+        // A failing operation must not hide the original error, and scripts (which run in
+        // workers) do not reshape the adapter's own errors: keep the template's shape.
       }
     }
     const body = Buffer.from(JSON.stringify(doc));

@@ -31,6 +31,17 @@ export const errorCodes = {
     'A golden test case file for `api-adapter test` could not be read or is malformed; fix the file named in the message.',
   OUTRIGGER_E_ADAPTER_INTERNAL:
     'An unexpected error in the adapter failed one exchange (answered 502 and logged with its stack); the adapter keeps serving. Please report it.',
+  OUTRIGGER_E_ADAPTER_BAD_REQUEST:
+    "A request could not be parsed as HTTP/1.1 (answered 400 and the connection closed); logged with the parser's reason. Fix the client.",
+  OUTRIGGER_E_ADAPTER_HEADERS_TOO_LARGE:
+    'The request line and headers exceeded `server.max_header_bytes` (answered 431 and the connection closed); send fewer or smaller headers, or raise the limit.',
+  OUTRIGGER_E_ADAPTER_CLIENT_TIMEOUT:
+    'A caller was too slow: headers not complete within `server.headers_timeout_ms`, the request within `server.request_timeout_ms`, or a pause in its body over `server.body_idle_timeout_ms` (answered 408 and the connection closed).',
+  OUTRIGGER_E_ADAPTER_BAD_PATH:
+    'The request path is not usable: it climbs above the root with `..` segments or holds an encoded "/" or NUL in a way that cannot be normalised (answered 400).',
+  OUTRIGGER_E_ADAPTER_OVERLOADED:
+    'The bodies buffered by all exchanges together would exceed `body.max_buffered_bytes` (answered 503 with Retry-After, counted); retry later, or raise the budget.',
+  OUTRIGGER_E_ADAPTER_LISTEN: 'The data listener could not bind `listen` (address in use, not permitted); choose another address.',
 } as const;
 
 export type ErrorCode = keyof typeof errorCodes;

@@ -1,5 +1,6 @@
 /** The adapter's Prometheus metrics (`outrigger_api_adapter_*`), registered on the runtime's registry. */
-import { Counter, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { BufferBudget } from './body/budget.js';
 
 export type PassThroughReason = 'malformed_json' | 'too_large' | 'unsupported_encoding' | 'bad_encoding' | 'not_json';
 
@@ -9,6 +10,9 @@ export class AdapterMetrics {
   readonly transformSeconds: Histogram<'message'>;
   readonly passThrough: Counter<'message' | 'reason'>;
   readonly errors: Counter<'code'>;
+  readonly droppedConnections: Counter;
+  readonly walkLimits: Counter<'limit'>;
+  private budget: BufferBudget | undefined;
 
   constructor(registry: Registry, name: (suffix: string) => string) {
     const registers = [registry];
@@ -43,5 +47,30 @@ export class AdapterMetrics {
       labelNames: ['code'],
       registers,
     });
+    const metrics = this;
+    new Gauge({
+      name: name('buffered_bytes'),
+      help: 'Body bytes buffered by all exchanges now (bounded by body.max_buffered_bytes)',
+      registers,
+      collect() {
+        this.set(metrics.budget?.buffered ?? 0);
+      },
+    });
+    this.walkLimits = new Counter({
+      name: name('resource_walk_limits_total'),
+      help: 'Bodies whose resource walk stopped at body.resource_max_depth or body.resource_max_nodes (the rest went unchanged)',
+      labelNames: ['limit'],
+      registers,
+    });
+    this.droppedConnections = new Counter({
+      name: name('dropped_connections_total'),
+      help: 'Caller connections closed on arrival because server.max_connections were open',
+      registers,
+    });
+  }
+
+  /** Reports the budget's use on each scrape. */
+  observeBudget(budget: BufferBudget): void {
+    this.budget = budget;
   }
 }

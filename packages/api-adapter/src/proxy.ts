@@ -5,9 +5,9 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PassThrough, type Readable } from 'node:stream';
-import { redactUrl } from '@outrigger/runtime';
 import type { Logger } from 'pino';
 import type { Dispatcher, Pool } from 'undici';
+import { type BufferBudget, type Lease, Overloaded } from './body/budget.js';
 import { BodyCollector, TooLarge } from './body/collect.js';
 import { isJsonType } from './body/content-type.js';
 import { type Coding, decode, encode, parseCoding, TooLargeError } from './body/encoding.js';
@@ -26,8 +26,18 @@ export interface ProxyDeps {
   metrics: AdapterMetrics;
   logger: Logger;
   body: AdapterConfig['body'];
+  /** Bytes buffered by all exchanges together (`body.max_buffered_bytes`). */
+  budget: BufferBudget;
+  /** One `access` log line per exchange (path without the query). */
+  accessLog: boolean;
   /** True while draining: responses carry `Connection: close`. */
   draining(): boolean;
+}
+
+/** The path of a request target without its query (queries often carry tokens): what logs show. */
+export function pathOnly(url: string): string {
+  const q = url.indexOf('?');
+  return q < 0 ? url : url.slice(0, q);
 }
 
 function statusClass(status: number): string {
@@ -49,6 +59,13 @@ function rejoin(head: Buffer[], rest: Readable): Readable {
   return out;
 }
 
+const overloaded = () =>
+  new AdapterError(
+    'OUTRIGGER_E_ADAPTER_OVERLOADED',
+    'the adapter is buffering as much as body.max_buffered_bytes allows; retry later',
+    503,
+  );
+
 export class AdapterProxy {
   private readonly deps: ProxyDeps;
 
@@ -58,15 +75,32 @@ export class AdapterProxy {
 
   /** The request handler. Never throws: every failure becomes a response or a closed socket. */
   handle = (req: IncomingMessage, res: ServerResponse): void => {
+    if (this.deps.accessLog) this.logAccess(req, res);
     this.exchange(req, res).catch((err) => {
       this.deps.logger.error(
-        { err, code: 'OUTRIGGER_E_ADAPTER_INTERNAL', url: redactUrl(req.url ?? '/') },
+        { err, code: 'OUTRIGGER_E_ADAPTER_INTERNAL', path: pathOnly(req.url ?? '/') },
         'unexpected failure in an exchange',
       );
       if (!res.headersSent) this.fail(res, new AdapterError('OUTRIGGER_E_ADAPTER_INTERNAL', 'internal error in the adapter', 502));
       else res.destroy();
     });
   };
+
+  private logAccess(req: IncomingMessage, res: ServerResponse): void {
+    const started = performance.now();
+    res.once('close', () => {
+      this.deps.logger.info(
+        {
+          method: req.method,
+          path: pathOnly(req.url ?? '/'),
+          status: res.statusCode,
+          complete: res.writableFinished,
+          duration_ms: Math.round((performance.now() - started) * 1000) / 1000,
+        },
+        'access',
+      );
+    });
+  }
 
   private fail(res: ServerResponse, err: AdapterError, exchange?: Exchange): void {
     const { engine, metrics } = this.deps;
@@ -77,6 +111,7 @@ export class AdapterProxy {
       return;
     }
     const out = engine.errorResponse(err, exchange);
+    if (err.code === 'OUTRIGGER_E_ADAPTER_OVERLOADED') out.headers['retry-after'] = '1';
     if (this.deps.draining()) out.headers.connection = 'close';
     res.writeHead(out.status, toRawHeaders(out.headers));
     res.end(out.body);
@@ -98,15 +133,17 @@ export class AdapterProxy {
     }
     const rejected = exchange.rejected;
     if (rejected) return this.fail(res, rejected, exchange);
+    const lease = this.deps.budget.lease();
+    res.once('close', () => lease.release());
     for (const s of exchange.plan.steps)
       metrics.changes.inc({ version: s.change.version, change: `${s.change.version}#${s.change.index}` });
 
     // ---- request body --------------------------------------------------------------------
     const up = exchange.upstream;
-    let body: Readable | Buffer | null = null;
+    let body: Readable | Buffer | string | null = null;
     if (hasBody(req)) {
       if (exchange.transformsRequestBody && isJsonType(req.headers['content-type'])) {
-        const prepared = await this.requestBody(req, res, exchange);
+        const prepared = await this.requestBody(req, res, exchange, lease);
         if (prepared === undefined) return;
         body = prepared;
       } else {
@@ -142,12 +179,16 @@ export class AdapterProxy {
           if (json && parseCoding(o.headers['content-encoding']) === undefined) {
             metrics.passThrough.inc({ message: 'response', reason: 'unsupported_encoding' });
           } else if (json) {
-            collector = new BodyCollector(this.deps.body.max_bytes, () => {
-              if (this.deps.body.on_too_large !== 'pass_through') return undefined;
-              metrics.passThrough.inc({ message: 'response', reason: 'too_large' });
-              this.writeHead(res, o, exchange);
-              return res;
-            });
+            collector = new BodyCollector(
+              this.deps.body.max_bytes,
+              () => {
+                if (this.deps.body.on_too_large !== 'pass_through') return undefined;
+                metrics.passThrough.inc({ message: 'response', reason: 'too_large' });
+                this.writeHead(res, o, exchange);
+                return res;
+              },
+              lease.take,
+            );
             return collector;
           } else if (o.parse) metrics.passThrough.inc({ message: 'response', reason: 'not_json' });
           this.writeHead(res, o, exchange);
@@ -159,6 +200,7 @@ export class AdapterProxy {
         if (headError instanceof AdapterError) return this.fail(res, headError, exchange);
         throw headError;
       }
+      if (err instanceof Overloaded) return this.fail(res, overloaded(), exchange);
       if (err instanceof TooLarge) {
         return this.fail(
           res,
@@ -172,11 +214,11 @@ export class AdapterProxy {
       }
       if (res.headersSent || controller.signal.aborted) {
         // Mid-body failure or the caller went away: nothing sensible can be sent any more.
-        if (!res.destroyed && !res.writableFinished) res.destroy();
+        if (!res.destroyed && !res.writableEnded) res.destroy();
         return;
       }
       const code = (err as { code?: string }).code;
-      logger.warn({ err: { message: (err as Error).message, code }, target: up.target }, 'upstream request failed');
+      logger.warn({ err: { message: (err as Error).message, code }, path: pathOnly(up.target) }, 'upstream request failed');
       return this.fail(
         res,
         code === 'UND_ERR_HEADERS_TIMEOUT'
@@ -191,7 +233,7 @@ export class AdapterProxy {
       );
     }
     const c = collector as BodyCollector | undefined;
-    if (c && !c.forwarding && out) await this.responseBody(c.body(), res, exchange, out);
+    if (c && !c.forwarding && out) await this.responseBody(c.body(), res, exchange, out, lease);
   }
 
   private writeHead(res: ServerResponse, out: OutgoingResponse, exchange: Exchange): void {
@@ -199,15 +241,20 @@ export class AdapterProxy {
     res.writeHead(out.status, toRawHeaders(out.headers));
   }
 
-  private send(res: ServerResponse, out: OutgoingResponse, exchange: Exchange, payload: Buffer): void {
+  private send(res: ServerResponse, out: OutgoingResponse, exchange: Exchange, payload: Buffer | string): void {
     this.deps.metrics.requests.inc({ version: exchange.callerVersion, status_class: statusClass(out.status) });
-    out.headers['content-length'] = String(payload.length);
+    out.headers['content-length'] = String(Buffer.byteLength(payload));
     res.writeHead(out.status, toRawHeaders(out.headers));
     res.end(payload);
   }
 
   /** Reads, decodes, transforms and re-encodes a request body; undefined when it answered already. */
-  private async requestBody(req: IncomingMessage, res: ServerResponse, exchange: Exchange): Promise<Readable | Buffer | undefined> {
+  private async requestBody(
+    req: IncomingMessage,
+    res: ServerResponse,
+    exchange: Exchange,
+    lease: Lease,
+  ): Promise<Readable | Buffer | string | undefined> {
     const { metrics, body: cfg } = this.deps;
     const headers = exchange.upstream.headers;
     const coding = parseCoding(req.headers['content-encoding']);
@@ -223,10 +270,15 @@ export class AdapterProxy {
       );
     let read: Awaited<ReturnType<typeof readCapped>>;
     try {
-      read = await readCapped(req, cfg.max_bytes);
+      read = await readCapped(req, cfg.max_bytes, lease.take);
     } catch {
-      // The caller went away mid-body: there is no one to answer.
-      res.destroy();
+      // The caller went away mid-body (or the listener answered its stall): nothing more to send.
+      if (!res.writableEnded) res.destroy();
+      return undefined;
+    }
+    if (read.kind === 'refused') {
+      read.rest.resume();
+      this.fail(res, overloaded(), exchange);
       return undefined;
     }
     if (read.kind === 'overflow') {
@@ -244,7 +296,12 @@ export class AdapterProxy {
     let decoded: Buffer;
     try {
       decoded = await decode(read.body, coding, cfg.max_bytes);
+      if (decoded !== read.body && !lease.take(decoded.length)) throw new Overloaded();
     } catch (err) {
+      if (err instanceof Overloaded) {
+        this.fail(res, overloaded(), exchange);
+        return undefined;
+      }
       if (err instanceof TooLargeError) {
         if (cfg.on_too_large === 'pass_through') {
           metrics.passThrough.inc({ message: 'request', reason: 'too_large' });
@@ -271,7 +328,7 @@ export class AdapterProxy {
     }
     let doc: unknown;
     try {
-      doc = exchange.requestBody(parsed.doc);
+      doc = await exchange.requestBody(parsed.doc);
     } catch (err) {
       if (err instanceof AdapterError) {
         this.fail(res, err, exchange);
@@ -281,12 +338,18 @@ export class AdapterProxy {
     }
     const payload = await encode(serialiseJson(doc), coding);
     metrics.transformSeconds.observe({ message: 'request' }, Number(process.hrtime.bigint() - started) / 1e9);
-    headers['content-length'] = String(payload.length);
+    headers['content-length'] = String(Buffer.byteLength(payload));
     headers['transfer-encoding'] = undefined;
     return payload;
   }
 
-  private async responseBody(original: Buffer, res: ServerResponse, exchange: Exchange, out: OutgoingResponse): Promise<void> {
+  private async responseBody(
+    original: Buffer,
+    res: ServerResponse,
+    exchange: Exchange,
+    out: OutgoingResponse,
+    lease: Lease,
+  ): Promise<void> {
     const { metrics, body: cfg, logger } = this.deps;
     const coding: Coding | undefined = parseCoding(out.headers['content-encoding']);
     if (coding === undefined) {
@@ -307,14 +370,16 @@ export class AdapterProxy {
     let decoded: Buffer;
     try {
       decoded = await decode(original, coding, cfg.max_bytes);
+      if (decoded !== original && !lease.take(decoded.length)) throw new Overloaded();
     } catch (err) {
+      if (err instanceof Overloaded) return this.fail(res, overloaded(), exchange);
       if (err instanceof TooLargeError) {
         if (cfg.on_too_large === 'pass_through') return passThrough('too_large');
         return this.fail(res, tooLarge(), exchange);
       }
       metrics.passThrough.inc({ message: 'response', reason: 'bad_encoding' });
       logger.warn(
-        { code: 'OUTRIGGER_E_ADAPTER_BAD_ENCODING', coding, path: exchange.upstream.target },
+        { code: 'OUTRIGGER_E_ADAPTER_BAD_ENCODING', coding, path: pathOnly(exchange.upstream.target) },
         'upstream response body could not be decoded; passed through',
       );
       return this.send(res, out, exchange, original);
@@ -322,7 +387,7 @@ export class AdapterProxy {
     const parsed = parseJson(decoded);
     if (!parsed.ok) {
       logger.warn(
-        { code: 'OUTRIGGER_E_ADAPTER_UPSTREAM_MALFORMED_JSON', path: exchange.upstream.target, error: parsed.error },
+        { code: 'OUTRIGGER_E_ADAPTER_UPSTREAM_MALFORMED_JSON', path: pathOnly(exchange.upstream.target), error: parsed.error },
         'upstream response is not valid JSON',
       );
       if (cfg.strict) {
@@ -340,7 +405,7 @@ export class AdapterProxy {
     }
     let doc: unknown;
     try {
-      doc = exchange.responseBody(parsed.doc, out);
+      doc = await exchange.responseBody(parsed.doc, out);
     } catch (err) {
       if (err instanceof AdapterError) return this.fail(res, err, exchange);
       throw err;

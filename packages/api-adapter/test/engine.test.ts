@@ -100,11 +100,11 @@ t.test('bodies walk both ways; error bodies use error_body', async (t) => {
   const e = engine();
   const x = e.begin({ method: 'POST', url: '/things/1', headers: { 'api-version': '2' } });
   t.ok(x.transformsRequestBody);
-  t.same(x.requestBody({ b: 1 }), { a: 1 });
+  t.same(await x.requestBody({ b: 1 }), { a: 1 });
   const ok = x.response(200, { 'content-type': 'application/json' });
-  t.same(x.responseBody({ a: 2 }, ok), { b: 2 });
+  t.same(await x.responseBody({ a: 2 }, ok), { b: 2 });
   const err = x.response(404, { 'content-type': 'application/json' });
-  t.same(x.responseBody({ message: 'nope' }, err), { error: { message: 'nope' } });
+  t.same(await x.responseBody({ message: 'nope' }, err), { error: { message: 'nope' } });
 });
 
 t.test('errors the adapter answers are in the caller’s shape', async (t) => {

@@ -2,12 +2,9 @@
 import http from 'node:http';
 import net from 'node:net';
 import { brotliCompressSync, brotliDecompressSync, gunzipSync, gzipSync } from 'node:zlib';
-import { pino } from 'pino';
-import { Registry } from 'prom-client';
 import t from 'tap';
 import { request } from 'undici';
-import { buildAdapter } from '../src/adapter.js';
-import type { AdapterConfig } from '../src/config.js';
+import { itemsChange, startAdapter } from './fixtures/in-process.js';
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse, body: Buffer) => void;
 let handler: Handler = (_req, res) => res.end();
@@ -35,58 +32,7 @@ t.teardown(() => {
 });
 const upstreamUrl = `http://127.0.0.1:${(upstream.address() as net.AddressInfo).port}`;
 
-const change = {
-  description: 'a is b',
-  endpoints: ['* /items/*'],
-  request: [{ type: 'rewrite_path', from: '/things/:id', to: '/items/:id' }],
-  response: [],
-  body: [{ type: 'rename', from: '/a', to: '/b' }],
-  request_body: [],
-  response_body: [],
-  error_body: [],
-};
-
-async function adapter(over: Record<string, unknown> = {}) {
-  const config = {
-    mode: 'inbound',
-    listen: '127.0.0.1:0',
-    upstream: {
-      url: upstreamUrl,
-      version: '1',
-      path_prefix: '',
-      timeout_ms: 30_000,
-      body_timeout_ms: 30_000,
-      connections: 8,
-      tls: { verify: true, min_version: 'TLSv1.2' },
-    },
-    versioning: { header: 'api-version', echo_header: true, default: '2' },
-    links: { body_fields: [], endpoints: [] },
-    body: { max_bytes: 1024 * 1024, on_too_large: 'reject', strict: false },
-    adapter_errors: { body: { error: { code: '{code}', message: '{message}' } } },
-    golden: { dir: 'golden' },
-    versions: [
-      { version: '2', changes: [change] },
-      { version: '1', changes: [] },
-    ],
-    admin: { listen: '127.0.0.1:0', enabled: false },
-    log: { level: 'silent' },
-    shutdown: { drain_timeout_ms: 1000 },
-    ...over,
-  } as unknown as AdapterConfig;
-  const lines: Record<string, unknown>[] = [];
-  const logger = pino({ level: 'info' }, { write: (s: string) => lines.push(JSON.parse(s)) });
-  const registry = new Registry();
-  const instance = await buildAdapter(config as never, {
-    name: 'api-adapter',
-    logger,
-    metrics: registry,
-    metricName: (s) => `outrigger_api_adapter_${s}`,
-    resolvePath: (p) => p,
-  });
-  await instance.start();
-  const address = String(lines.find((l) => l.msg === 'listening')?.address);
-  return { instance, base: `http://${address}`, address, registry, lines };
-}
+const adapter = (over: Record<string, unknown> = {}) => startAdapter(upstreamUrl, over);
 
 const a = await adapter();
 t.teardown(() => a.instance.stop());
@@ -217,7 +163,7 @@ t.test('response bodies over the cap: 502, or the original bytes with pass_throu
 t.test('a failing escape-hatch script → 502 with a code, and the adapter keeps serving', async (t) => {
   const scripted = await adapter({
     versions: [
-      { version: '2', changes: [{ ...change, body: [{ type: 'script', up: 'body.x.y', down: 'body', timeout_ms: 1000 }] }] },
+      { version: '2', changes: [{ ...itemsChange, body: [{ type: 'script', up: 'body.x.y', down: 'body', timeout_ms: 1000 }] }] },
       { version: '1', changes: [] },
     ],
   });
@@ -232,6 +178,36 @@ t.test('a failing escape-hatch script → 502 with a code, and the adapter keeps
   const again = await request(`${scripted.base}/other`);
   t.equal(again.statusCode, 200);
   await again.body.dump();
+});
+
+t.test('a script looping forever in a microtask cannot stop the adapter', async (t) => {
+  const looping = await adapter({
+    versions: [
+      {
+        version: '2',
+        changes: [
+          {
+            ...itemsChange,
+            body: [{ type: 'script', up: '(Promise.resolve().then(() => { while (true); }), body)', down: 'body', timeout_ms: 300 }],
+          },
+        ],
+      },
+      { version: '1', changes: [] },
+    ],
+  });
+  t.teardown(() => looping.instance.stop());
+  handler = (_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end('{}');
+  };
+  const stuck = request(`${looping.base}/items/1`);
+  // While the script spins, the adapter answers others.
+  const other = await request(`${looping.base}/other`);
+  t.equal(other.statusCode, 200);
+  await other.body.dump();
+  const r = await stuck;
+  t.equal(r.statusCode, 502);
+  t.match(await r.body.json(), { error: { code: 'OUTRIGGER_E_ADAPTER_SCRIPT_FAILED', message: /timed out/ } });
 });
 
 t.test('Upgrade requests are walked, then bytes flow both ways untouched', async (t) => {

@@ -93,6 +93,7 @@ async function finish(
   const problems = (issues: readonly ConfigIssue[]) => `${configPath}: ${issues.length} problem${issues.length === 1 ? '' : 's'}`;
   if (command === 'check') {
     if (result.ok) {
+      for (const w of result.warnings ?? []) io.stderr.write(`warning: ${w.path}: ${w.message}\n`);
       io.stdout.write('OK\n');
       return exitCodes.ok;
     }

@@ -39,6 +39,24 @@ export function podSections(raw: unknown, known: readonly string[]): { sections:
   return { sections, issues };
 }
 
+type UnitConfig = SidecarConfig<SidecarDefinition['schema']>;
+
+/** Runs `fn` on each configured sidecar's section (with the runtime keys); paths get the section key. */
+function eachUnit(
+  definitions: readonly SidecarDefinition[],
+  config: unknown,
+  fn: (d: SidecarDefinition, unit: UnitConfig) => ConfigIssue[] | undefined,
+): ConfigIssue[] {
+  const whole = config as Record<string, unknown>;
+  const runtime = Object.fromEntries(runtimeKeys.map((k) => [k, whole[k]]));
+  return definitions.flatMap((d) => {
+    const key = sectionKey(d.name);
+    if (whole[key] === undefined) return [];
+    const unit = { ...(whole[key] as object), ...runtime } as UnitConfig;
+    return (fn(d, unit) ?? []).map((i) => ({ path: `${key}.${i.path}`, message: i.message }));
+  });
+}
+
 /** The config definition of a pod made of `definitions`, each under its section key. */
 export function podDefinition(version: string, definitions: readonly SidecarDefinition[]): ConfigDefinition {
   const properties = Object.fromEntries(definitions.map((d) => [sectionKey(d.name), Type.Optional(d.schema)]));
@@ -49,15 +67,7 @@ export function podDefinition(version: string, definitions: readonly SidecarDefi
     schema: Type.Object(properties, { additionalProperties: false }),
     defaultAdminPort: podPorts.admin,
     defaultProbePort: podPorts.probes,
-    rules(config, ctx) {
-      const whole = config as Record<string, unknown>;
-      const runtime = Object.fromEntries(runtimeKeys.map((k) => [k, whole[k]]));
-      return definitions.flatMap((d) => {
-        const key = sectionKey(d.name);
-        if (whole[key] === undefined) return [];
-        const unit = { ...(whole[key] as object), ...runtime } as SidecarConfig<SidecarDefinition['schema']>;
-        return (d.rules?.(unit, ctx) ?? []).map((i) => ({ path: `${key}.${i.path}`, message: i.message }));
-      });
-    },
+    rules: (config, ctx) => eachUnit(definitions, config, (d, unit) => d.rules?.(unit, ctx)),
+    warnings: (config) => eachUnit(definitions, config, (d, unit) => d.warnings?.(unit)),
   };
 }

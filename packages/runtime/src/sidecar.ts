@@ -99,6 +99,11 @@ export interface ConfigDefinition<S extends TObject = TObject> {
    * names (through `ctx.resolvePath`) but must open no sockets: `check` runs them.
    */
   rules?(config: SidecarConfig<S>, ctx: RuleContext): ConfigIssue[];
+  /**
+   * Things that are allowed but risky (run on a valid config): `check` prints them and still
+   * exits 0. Like `rules`, they open no sockets.
+   */
+  warnings?(config: SidecarConfig<S>): ConfigIssue[];
 }
 
 export interface SidecarDefinition<S extends TObject = TObject> extends ConfigDefinition<S> {

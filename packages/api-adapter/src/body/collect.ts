@@ -2,9 +2,11 @@
  * A Writable that collects a response body up to a cap (undici `stream()` writes into it). Past
  * the cap it asks `onOverflow` what to do: a Writable to forward everything to (what it holds,
  * then the rest, with backpressure), or undefined to refuse, which fails the stream with
- * `TooLarge` so that undici stops reading from the upstream.
+ * `TooLarge` so that undici stops reading from the upstream. A chunk the global budget does not
+ * admit fails it with `Overloaded`.
  */
 import { Writable } from 'node:stream';
+import { Overloaded } from './budget.js';
 
 export class TooLarge extends Error {}
 
@@ -14,11 +16,13 @@ export class BodyCollector extends Writable {
   private target: Writable | undefined;
   private readonly cap: number;
   private readonly onOverflow: (head: Buffer[]) => Writable | undefined;
+  private readonly admit: (n: number) => boolean;
 
-  constructor(cap: number, onOverflow: (head: Buffer[]) => Writable | undefined) {
+  constructor(cap: number, onOverflow: (head: Buffer[]) => Writable | undefined, admit: (n: number) => boolean = () => true) {
     super();
     this.cap = cap;
     this.onOverflow = onOverflow;
+    this.admit = admit;
   }
 
   /** True when the body went (or is going) through untransformed. */
@@ -28,7 +32,9 @@ export class BodyCollector extends Writable {
 
   /** The whole body; valid after the stream finished without forwarding. */
   body(): Buffer {
-    return this.chunks.length === 1 ? (this.chunks[0] as Buffer) : Buffer.concat(this.chunks, this.size);
+    // Keep only the joined copy: the chunks must not stay alive beside it.
+    if (this.chunks.length !== 1) this.chunks = [Buffer.concat(this.chunks, this.size)];
+    return this.chunks[0] ?? Buffer.alloc(0);
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
@@ -36,6 +42,10 @@ export class BodyCollector extends Writable {
     if (target) {
       if (target.write(chunk)) cb();
       else target.once('drain', () => cb());
+      return;
+    }
+    if (!this.admit(chunk.length)) {
+      cb(new Overloaded('the buffered-bytes budget is spent'));
       return;
     }
     this.chunks.push(chunk);

@@ -68,7 +68,7 @@ export async function decode(buf: Buffer, coding: Coding, maxBytes: number): Pro
   }
 }
 
-export async function encode(buf: Buffer, coding: Coding): Promise<Buffer> {
+export async function encode<B extends Buffer | string>(buf: B, coding: Coding): Promise<B | Buffer> {
   switch (coding) {
     case 'identity':
       return buf;
@@ -78,7 +78,7 @@ export async function encode(buf: Buffer, coding: Coding): Promise<Buffer> {
       return deflate(buf);
     case 'br':
       return brotliCompress(buf, {
-        params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 4, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: buf.length },
+        params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 4, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: Buffer.byteLength(buf) },
       });
   }
 }

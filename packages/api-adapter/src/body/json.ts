@@ -12,7 +12,8 @@ export function parseJson(buf: Buffer): { ok: true; doc: unknown } | { ok: false
   }
 }
 
-export function serialiseJson(doc: unknown): Buffer {
+/** The JSON text; kept a string (no Buffer copy): sockets and zlib take strings. */
+export function serialiseJson(doc: unknown): string {
   // `undefined` (a script returned nothing sensible at the root) serialises as `null`.
-  return Buffer.from(JSON.stringify(doc) ?? 'null');
+  return JSON.stringify(doc) ?? 'null';
 }

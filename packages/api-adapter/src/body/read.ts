@@ -5,9 +5,13 @@
  */
 import type { Readable } from 'node:stream';
 
-export type ReadResult = { kind: 'complete'; body: Buffer } | { kind: 'overflow'; head: Buffer[]; rest: Readable };
+export type ReadResult =
+  | { kind: 'complete'; body: Buffer }
+  | { kind: 'overflow'; head: Buffer[]; rest: Readable }
+  /** `admit` refused a chunk (the global budget is spent); the rest is still unread. */
+  | { kind: 'refused'; rest: Readable };
 
-export function readCapped(stream: Readable, cap: number): Promise<ReadResult> {
+export function readCapped(stream: Readable, cap: number, admit: (n: number) => boolean = () => true): Promise<ReadResult> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -18,6 +22,12 @@ export function readCapped(stream: Readable, cap: number): Promise<ReadResult> {
       stream.off('close', onClose);
     };
     const onData = (chunk: Buffer) => {
+      if (!admit(chunk.length)) {
+        stream.pause();
+        cleanup();
+        resolve({ kind: 'refused', rest: stream });
+        return;
+      }
       chunks.push(chunk);
       size += chunk.length;
       if (size > cap) {

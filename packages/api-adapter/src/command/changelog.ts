@@ -19,14 +19,36 @@ export function changelog(chain: Chain, config: Pick<AdapterConfig, 'versions'>)
     }
     for (const c of changes) {
       const spec = config.versions.find((v) => v.version === version)?.changes[c.index];
-      const where = spec && spec.endpoints.length > 0 ? ` — ${spec.endpoints.map((e) => `\`${e}\``).join(', ')}` : '';
+      const scope = [
+        ...(c.resource !== undefined ? [`resource \`${c.resource}\``] : []),
+        ...(spec?.endpoints ?? []).map((e) => `\`${e}\``),
+      ];
+      const where = scope.length > 0 ? ` — ${scope.join(', ')}` : '';
       out.push(`- **${c.description}**${where}`);
       if (c.removed) out.push(`  - removed: calls answer ${c.removed.status}`);
       for (const s of c.summaries) out.push(`  - ${s}`);
     }
     out.push('');
   }
+  out.push(...byResource(chain));
   return `${out.join('\n').trimEnd()}\n`;
+}
+
+/** The changes that target each resource, newest first: what happened to a customer, in one place. */
+function byResource(chain: Chain): string[] {
+  const groups = new Map<string, string[]>();
+  for (const { version, changes } of chain.changes()) {
+    for (const c of changes) {
+      if (c.resource === undefined) continue;
+      const lines = groups.get(c.resource) ?? [];
+      lines.push(`- ${version}: **${c.description}**`, ...c.summaries.map((s) => `  - ${s}`));
+      groups.set(c.resource, lines);
+    }
+  }
+  if (groups.size === 0) return [];
+  const out = ['## By resource', '', 'Each applies wherever the resource appears: single objects, list items, embedded objects.', ''];
+  for (const [name, lines] of groups) out.push(`### ${name}`, '', ...lines, '');
+  return out;
 }
 
 export function changelogCommand(compile: (config: AdapterConfig, configPath: string) => Chain): CommandDefinition<AdapterConfig> {

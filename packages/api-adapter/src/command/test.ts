@@ -73,7 +73,7 @@ function compareHeaders(where: string, expected: Record<string, unknown> | undef
 }
 
 /** Runs one example through the engine; returns its mismatches (empty when it passes). */
-export function runCase(engine: Engine, c: GoldenCase): Mismatch[] {
+export async function runCase(engine: Engine, c: GoldenCase): Promise<Mismatch[]> {
   const mismatches: Mismatch[] = [];
   const reqHeaders = lower(c.request.headers);
   if (c.request.body !== undefined && reqHeaders['content-type'] === undefined) reqHeaders['content-type'] = 'application/json';
@@ -95,7 +95,7 @@ export function runCase(engine: Engine, c: GoldenCase): Mismatch[] {
   try {
     let upBody = c.request.body;
     if (upBody !== undefined && exchange.transformsRequestBody && isJsonType(reqHeaders['content-type'])) {
-      upBody = exchange.requestBody(structuredClone(upBody));
+      upBody = await exchange.requestBody(structuredClone(upBody));
     }
     const ur = c.upstream_request;
     if (ur) {
@@ -110,7 +110,7 @@ export function runCase(engine: Engine, c: GoldenCase): Mismatch[] {
     const out = exchange.response(resp.status ?? 200, respHeaders);
     let body = resp.body;
     if (body !== undefined && out.parse && isJsonType(out.headers['content-type']))
-      body = exchange.responseBody(structuredClone(body), out);
+      body = await exchange.responseBody(structuredClone(body), out);
     compare('response.status', c.response.status, out.status, mismatches);
     compareHeaders('response', c.response.headers, out.headers, mismatches);
     compare('response.body', c.response.body, body, mismatches);
@@ -176,7 +176,7 @@ export function testCommand(compile: (config: AdapterConfig, configPath: string)
       for (const c of cases) {
         let mismatches: Mismatch[];
         try {
-          mismatches = runCase(engine, c);
+          mismatches = await runCase(engine, c);
         } catch (err) {
           mismatches = [{ where: 'exchange', expected: 'no error', actual: (err as Error).message }];
         }

@@ -4,6 +4,7 @@
  * in reverse order to go the other way.
  */
 import type { Box } from '../pointer/index.js';
+import type { ScriptPool } from './script-pool.js';
 
 /** Headers as Node and undici give them: lower-case names; `set-cookie` may be an array. */
 export type Headers = Record<string, string | string[] | undefined>;
@@ -30,9 +31,12 @@ export interface OpContext {
   status?: number;
   /** `request` or `response`. */
   message: 'request' | 'response';
+  /** Called when a resource walk stopped at its depth or node limit (for the metric). */
+  walkLimit?: (limit: 'depth' | 'nodes') => void;
 }
 
-export type BodyFn = (box: Box, ctx: OpContext) => void;
+/** Synchronous, except `script` (it runs in a worker): callers await what it returns. */
+export type BodyFn = (box: Box, ctx: OpContext) => void | Promise<void>;
 export type RequestFn = (req: RequestHead) => void;
 export type ResponseFn = (res: ResponseHead) => void;
 
@@ -57,6 +61,11 @@ export interface CompileContext {
    * in which case operations check only what they can without reading files.
    */
   resolvePath(path: string): string | undefined;
+  /** Where `script` operations register to run (the engine's pool). */
+  scripts?: ScriptPool;
+  /** The declared resources (`resources[]`) by name, and the bounds of their walk. */
+  resources?: ReadonlyMap<string, (obj: Record<string, unknown>) => boolean>;
+  walkLimits?: { maxDepth: number; maxNodes: number };
 }
 
 export function jsonText(v: unknown): string {

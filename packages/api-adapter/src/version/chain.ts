@@ -90,17 +90,31 @@ export class Plan {
 }
 
 /** Applies body functions to a parsed document and returns the result. */
-export function runBody(fns: readonly BodyFn[], doc: unknown, ctx: OpContext): unknown {
+export async function runBody(fns: readonly BodyFn[], doc: unknown, ctx: OpContext): Promise<unknown> {
   const box: Box = { v: doc };
-  for (const fn of fns) fn(box, ctx);
+  for (const fn of fns) {
+    const pending = fn(box, ctx);
+    if (pending) await pending;
+  }
   return box.v;
 }
 
-export function runResponseBody(fns: readonly { fn: BodyFn; status: number }[], doc: unknown, ctx: OpContext): unknown {
+export async function runResponseBody(fns: readonly { fn: BodyFn; status: number }[], doc: unknown, ctx: OpContext): Promise<unknown> {
   const box: Box = { v: doc };
   for (const { fn, status } of fns) {
     ctx.status = status;
-    fn(box, ctx);
+    const pending = fn(box, ctx);
+    if (pending) await pending;
+  }
+  return box.v;
+}
+
+/** `runResponseBody` for synchronous functions only; throws at a `script` (which needs a worker). */
+export function runResponseBodySync(fns: readonly { fn: BodyFn; status: number }[], doc: unknown, ctx: OpContext): unknown {
+  const box: Box = { v: doc };
+  for (const { fn, status } of fns) {
+    ctx.status = status;
+    if (fn(box, ctx)) throw new Error('an asynchronous operation');
   }
   return box.v;
 }

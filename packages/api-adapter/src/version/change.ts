@@ -14,6 +14,7 @@ import {
 } from '../operation/index.js';
 import type { BodyFn, RequestFn, ResponseFn } from '../operation/types.js';
 import { compileEndpoints, type EndpointMatcher } from './endpoint.js';
+import { resourceFn } from './resource.js';
 
 export interface Direction {
   request: RequestFn[];
@@ -36,6 +37,8 @@ export interface CompiledChange {
   /** Whether its request operations change the method or path (then matching needs care). */
   movesRoute: boolean;
   removed?: { status: 404 | 410 };
+  /** The resource its body operations are relative to, when it targets one. */
+  resource?: string;
   up: Direction;
   down: Direction;
   /** Changelog lines, one per operation. */
@@ -47,6 +50,31 @@ function ups<F>(ops: { up: F }[]): F[] {
 }
 function downs<F>(ops: { down: F }[]): F[] {
   return ops.map((o) => o.down).reverse();
+}
+
+const defaultLimits = { maxDepth: 64, maxNodes: 1_000_000 };
+
+/**
+ * For a change that targets a resource: wraps a direction's body functions into one that applies
+ * them to every object of that resource in the body. Identity for endpoint-scoped changes.
+ */
+function resourceScope(spec: ChangeConfig, at: string, base: Omit<CompileContext, 'at'>): (fns: BodyFn[]) => BodyFn[] {
+  if (spec.resource === undefined) return (fns) => fns;
+  const recognise = base.resources?.get(spec.resource);
+  if (!recognise) {
+    const known = [...(base.resources?.keys() ?? [])];
+    base.issue(
+      `${at}.resource`,
+      `unknown resource ${JSON.stringify(spec.resource)}; ${known.length > 0 ? `declared: ${known.join(', ')}` : 'declare it under `resources`'}`,
+    );
+    return () => [];
+  }
+  const bodyLists = [spec.body, spec.request_body, spec.response_body, spec.error_body];
+  if (bodyLists.some((l) => (l ?? []).some((o) => o.type === 'script'))) {
+    base.issue(`${at}.resource`, '`script` operations cannot target a resource; write the script over the whole body instead');
+  }
+  const limits = base.walkLimits ?? defaultLimits;
+  return (fns) => (fns.length > 0 ? [resourceFn(recognise, fns, limits)] : []);
 }
 
 export function compileChange(
@@ -74,6 +102,7 @@ export function compileChange(
   ];
   const errorBody = list<ChangeConfig['body'][number], BodyOp>('error_body', spec.error_body, compileBodyOp as never);
   const matches = compileEndpoints(spec.endpoints ?? [], `${at}.endpoints`, base.issue);
+  const scoped = resourceScope(spec, at, base);
   const summaries = [
     ...request,
     ...response,
@@ -90,19 +119,20 @@ export function compileChange(
     matches,
     movesRoute: (spec.request ?? []).some((r) => r.type === 'rewrite_path' || r.type === 'set_method'),
     ...(spec.removed ? { removed: { status: spec.removed.status ?? 410 } } : {}),
+    ...(spec.resource !== undefined ? { resource: spec.resource } : {}),
     up: {
       request: ups(request),
       response: ups(response),
-      requestBody: ups(requestBody),
-      responseBody: ups(responseBody),
-      errorBody: ups(errorBody),
+      requestBody: scoped(ups(requestBody)),
+      responseBody: scoped(ups(responseBody)),
+      errorBody: scoped(ups(errorBody)),
     },
     down: {
       request: downs(request),
       response: downs(response),
-      requestBody: downs(requestBody),
-      responseBody: downs(responseBody),
-      errorBody: downs(errorBody),
+      requestBody: scoped(downs(requestBody)),
+      responseBody: scoped(downs(responseBody)),
+      errorBody: scoped(downs(errorBody)),
     },
     summaries,
   };

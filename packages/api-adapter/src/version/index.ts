@@ -1,4 +1,4 @@
-export { Chain, Plan, type Rejection, runBody, runResponseBody, type Step } from './chain.js';
+export { Chain, Plan, type Rejection, runBody, runResponseBody, runResponseBodySync, type Step } from './chain.js';
 export { type CompiledChange, compileChange, type Direction } from './change.js';
 export { compileEndpoint, compileEndpoints, type EndpointMatcher } from './endpoint.js';
 export {

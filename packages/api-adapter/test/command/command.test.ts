@@ -1,30 +1,19 @@
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { cli } from '@outrigger/runtime';
 import t from 'tap';
 import { lineDiff } from '../../src/command/diff.js';
-import { definition } from '../../src/definition.js';
+import { runCli } from '../fixtures/cli.js';
 
 const example = join(dirname(fileURLToPath(import.meta.url)), '../../../examples/customers');
 
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c) => (out += c));
-  stderr.on('data', (c) => (err += c));
-  const code = await cli(definition, args, { stdout, stderr, env: {} });
-  return { code, out, err };
-}
+const run = runCli;
 
 t.test('api-adapter test: the shipped examples pass', async (t) => {
   const r = await run(['test', '-c', join(example, 'api-adapter.yaml')]);
   t.equal(r.code, 0, r.out + r.err);
-  t.match(r.out, /6 of 6 examples match/);
+  t.match(r.out, /8 of 8 examples match/);
 });
 
 t.test('api-adapter test: a wrong expectation fails with a diff', async (t) => {
@@ -38,7 +27,7 @@ t.test('api-adapter test: a wrong expectation fails with a diff', async (t) => {
   t.match(r.out, /FAIL customer-get\.yaml\n {2}response\.body:\n/);
   t.match(r.out, /- {3}"family_name": "Byron",/);
   t.match(r.out, /\+ {3}"family_name": "Lovelace",/);
-  t.match(r.out, /5 of 6 examples match/);
+  t.match(r.out, /7 of 8 examples match/);
   const other = await run(['test', '-c', join(dir, 'api-adapter.yaml'), join(dir, 'nowhere')]);
   t.equal(other.code, 1);
   t.match(other.err, /cannot read the golden directory .*nowhere.*OUTRIGGER_E_ADAPTER_GOLDEN/);
@@ -59,6 +48,11 @@ t.test('api-adapter changelog prints Markdown from the descriptions', async (t) 
   t.match(r.out, /- \*\*The legacy CSV export is gone\*\*.*\n {2}- removed: calls answer 410/);
   t.match(r.out, /## 2023-01-01 \(spoken by the upstream\)\n\nThe oldest version\./);
   t.ok(r.out.indexOf('## 2024-06-01') < r.out.indexOf('## 2023-09-01'), 'newest first');
+  t.match(r.out, /- \*\*Customer name split into given_name and family_name\*\* — resource `customer`/);
+  t.match(
+    r.out,
+    /## By resource\n[^#]*### customer\n\n- 2023-09-01: \*\*Customer name split into given_name and family_name\*\*\n {2}- `\/name` is split/,
+  );
 });
 
 t.test('check reports chain problems with their config paths, all at once', async (t) => {

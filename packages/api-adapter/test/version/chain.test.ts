@@ -69,11 +69,11 @@ t.test('a request from the oldest version walks up through every change in order
     plan.steps.map((s) => `${s.change.version}:${s.change.description}:${s.dir}`),
     ['2:customers moved:up', '3:name split:up', '3:trace 3:up'],
   );
-  const upstreamBody = runBody(plan.requestBody, { fullname: 'Ada Lovelace' }, { method: 'POST', path: r.path, message: 'request' });
+  const upstreamBody = await runBody(plan.requestBody, { fullname: 'Ada Lovelace' }, { method: 'POST', path: r.path, message: 'request' });
   t.same(upstreamBody, { given_name: 'Ada', family_name: 'Lovelace', trace: ['up2', 'up3'] });
   const res = { status: 201, headers: {} };
   const seen = plan.walkResponse(res);
-  const back = runResponseBody(
+  const back = await runResponseBody(
     plan.responseBody(seen),
     { id: 7, given_name: 'Ada', family_name: 'Lovelace' },
     { method: 'POST', path: r.path, message: 'response' },
@@ -95,9 +95,9 @@ t.test('a caller newer than the upstream walks down, the response up', async (t)
     plan.steps.map((s) => `${s.change.version}:${s.dir}`),
     ['3:down', '2:down'],
   );
-  t.same(runBody(plan.requestBody, { c: 1 }, { method: 'GET', path: '/x', message: 'request' }), { a: 1 });
+  t.same(await runBody(plan.requestBody, { c: 1 }, { method: 'GET', path: '/x', message: 'request' }), { a: 1 });
   const seen = plan.walkResponse({ status: 200, headers: {} });
-  t.same(runResponseBody(plan.responseBody(seen), { a: 2 }, { method: 'GET', path: '/x', message: 'response' }), { c: 2 });
+  t.same(await runResponseBody(plan.responseBody(seen), { a: 2 }, { method: 'GET', path: '/x', message: 'response' }), { c: 2 });
   const mid = c.plan('2', req('GET', '/x'));
   t.same(
     mid.steps.map((s) => s.change.version),
@@ -170,14 +170,18 @@ t.test('error bodies use error_body and status maps walk in reverse', async (t) 
   t.equal(res.status, 400);
   t.ok(plan.transformsResponseBody(seen));
   t.same(
-    runResponseBody(plan.responseBody(seen), { error: { message: 'no such customer' } }, { method: 'GET', path: '/', message: 'response' }),
+    await runResponseBody(
+      plan.responseBody(seen),
+      { error: { message: 'no such customer' } },
+      { method: 'GET', path: '/', message: 'response' },
+    ),
     {
       message: 'no such customer',
     },
   );
   const ok = { status: 200, headers: {} };
   const okSeen = plan.walkResponse(ok);
-  t.same(runResponseBody(plan.responseBody(okSeen), { uid: 1 }, { method: 'GET', path: '/', message: 'response' }), { id: 1 });
+  t.same(await runResponseBody(plan.responseBody(okSeen), { uid: 1 }, { method: 'GET', path: '/', message: 'response' }), { id: 1 });
 });
 
 t.test('removed endpoints are rejected with the configured status in both directions', async (t) => {
