@@ -29,6 +29,11 @@ export const Flags = {
   Credentials: 'CR',
   /** request body over max_body_bytes */
   BodyTooLarge: 'BL',
+  /**
+   * not retried: the request is not idempotent (and has no Idempotency-Key) and the upstream may
+   * already have received it
+   */
+  NotIdempotent: 'NIR',
   /** an upstream 5xx passed on to the app as it came */
   UpstreamError: 'UE',
 } as const;

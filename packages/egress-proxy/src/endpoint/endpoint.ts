@@ -10,6 +10,8 @@ import { OutlierState } from '../cluster/outlier.js';
 /** Per-connection state: how many responses the current socket of a client has completed. */
 export class ConnectionTrack {
   served = 0;
+  /** The current socket: a try compares its `bytesWritten` to learn whether any byte went out. */
+  socket: { readonly bytesWritten: number } | undefined;
 }
 
 /** Dispatch options that carry the try, so the client that takes the request can tag it. */
@@ -96,7 +98,10 @@ export class Endpoint {
             ...(opts as Client.Options),
             connect: (o, cb) =>
               inner(o, (err, socket) => {
-                if (err === null) connection.served = 0;
+                if (err === null) {
+                  connection.served = 0;
+                  connection.socket = socket ?? undefined;
+                }
                 cb(err as never, socket as never);
               }),
           },

@@ -49,6 +49,8 @@ class Try implements Dispatcher.DispatchHandler {
   detached = false;
   timedOut = false;
   reused = false;
+  /** The socket's `bytesWritten` when this try took it (-1: unknown). */
+  writtenAtStart = -1;
   released = false;
   /** This try is a retry counted by the route's retry budget until it ends. */
   budgeted = false;
@@ -68,6 +70,14 @@ class Try implements Dispatcher.DispatchHandler {
     }
     this.started = true;
     this.reused = (this.connection?.served ?? 0) > 0;
+    this.writtenAtStart = this.connection?.socket?.bytesWritten ?? -1;
+  }
+
+  /** Whether any byte of this request may have reached the connection (unknown counts as yes). */
+  get wrote(): boolean {
+    if (!this.started) return false;
+    const socket = this.connection?.socket;
+    return socket === undefined || this.writtenAtStart < 0 || socket.bytesWritten > this.writtenAtStart;
   }
 
   /**
@@ -287,7 +297,7 @@ export class Forward {
       ? { kind: 'timeout' }
       : !connected
         ? { kind: 'connect_failure' }
-        : { kind: 'reset', reusedConnection: t.reused && !t.responseStarted };
+        : { kind: 'reset', reusedConnection: t.reused && !t.responseStarted, written: t.wrote };
     if (failure.kind !== 'timeout') this.route.cluster.record(t.endpoint, 'connect_failure', Date.now());
     if (this.#retry(failure)) {
       this.#scheduleRetry();
@@ -315,6 +325,7 @@ export class Forward {
     const route = this.route;
     const decision = route.policy.decide(failure, {
       method: this.req.method ?? 'GET',
+      idempotencyKey: this.req.headers['idempotency-key'] !== undefined,
       tries: this.#tries,
       bodyReplayable: this.body === undefined || this.body.replayable,
       reusedResetRetried: this.#reusedResetRetried,
@@ -322,7 +333,8 @@ export class Forward {
       budgetAllows: route.budget.allows(),
     });
     if (!decision.retry) {
-      if (decision.reason !== 'not_retriable' && decision.reason !== 'method') this.#flags.push(Flags.RetryLimit);
+      if (decision.reason === 'method' && failure.kind !== 'status') this.#flags.push(Flags.NotIdempotent);
+      else if (decision.reason !== 'not_retriable' && decision.reason !== 'method') this.#flags.push(Flags.RetryLimit);
       return false;
     }
     if (decision.reusedReset) this.#reusedResetRetried = true;
