@@ -35,7 +35,10 @@ t.test('retries what is configured, for idempotent methods, within attempts', as
   t.match(p.decide({ kind: 'connect_failure' }, { ...ctx, tries: 3 }), { retry: false, reason: 'attempts' });
   t.match(p.decide({ kind: 'connect_failure' }, { ...ctx, tries: 2 }), { retry: true });
   t.match(p.decide({ kind: 'status', status: 503 }, { ...ctx, budgetAllows: false }), { retry: false, reason: 'budget' });
-  t.match(p.decide({ kind: 'reset', reusedConnection: false, written: true }, { ...ctx, budgetAllows: false }), { retry: false, reason: 'budget' });
+  t.match(p.decide({ kind: 'reset', reusedConnection: false, written: true }, { ...ctx, budgetAllows: false }), {
+    retry: false,
+    reason: 'budget',
+  });
   t.match(
     p.decide({ kind: 'connect_failure' }, { ...ctx, budgetAllows: false }),
     { retry: true, budgeted: false },
