@@ -15,6 +15,8 @@ export class ProxyMetrics {
   readonly ejections: Counter<string>;
   readonly overflows: Counter<string>;
   readonly connections: Gauge<string>;
+  readonly refusedConnections: Counter<string>;
+  readonly clientTimeouts: Counter<string>;
   readonly healthyEndpoints: Gauge<string>;
   #connectionSource: () => Iterable<[string, number]> = () => [];
   #healthySource: () => Iterable<[string, number]> = () => [];
@@ -50,6 +52,16 @@ export class ProxyMetrics {
       name: name('circuit_breaker_overflows_total'),
       help: 'Requests refused by a circuit breaker, by cluster.',
       labelNames: ['cluster'],
+      registers,
+    });
+    this.refusedConnections = new Counter({
+      name: name('listener_refused_connections_total'),
+      help: 'App connections closed at once because listener.max_connections were open.',
+      registers,
+    });
+    this.clientTimeouts = new Counter({
+      name: name('client_timeouts_total'),
+      help: 'Requests answered 408 because the app stopped sending its headers or body (flag DT).',
       registers,
     });
     const self = this;

@@ -23,6 +23,8 @@ export const Flags = {
   Reset: 'UR',
   /** retries exhausted or refused (attempts, budget) on a retriable failure */
   RetryLimit: 'URX',
+  /** the app (downstream) stopped sending its request headers or body in time (408) */
+  DownstreamTimeout: 'DT',
   /** the app (downstream) went away */
   DownstreamClosed: 'DC',
   /** credentials of the route unavailable */

@@ -7,7 +7,8 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseHostPort, type Readiness, type SidecarContext, type SidecarInstance } from '@outrigger/runtime';
 import type { Logger } from 'pino';
-import { acceptableRequestId, framingProblem, upstreamRequestHeaders } from './listener/hygiene.js';
+import { acceptableRequestId, upstreamRequestHeaders } from './listener/hygiene.js';
+import { type RequestLimits, requestProblem } from './listener/request-checks.js';
 import { Listener } from './listener/server.js';
 import { ProxyMetrics } from './metrics.js';
 import { Flags, type ProxyError, sendProxyError } from './proxy-error.js';
@@ -29,6 +30,7 @@ export class EgressProxy implements SidecarInstance {
   #draining = false;
   readonly #idHeader: string;
   readonly #accessLog: boolean;
+  readonly #limits: RequestLimits;
   readonly #done: (forward: Forward, result: ForwardResult) => void;
 
   constructor(config: ProxyConfig, ctx: SidecarContext) {
@@ -44,7 +46,14 @@ export class EgressProxy implements SidecarInstance {
     });
     this.#idHeader = config.listener.request_id_header.toLowerCase();
     this.#accessLog = config.listener.access_log;
-    this.#listener = new Listener(config.listener, ctx.logger, (req, res, expect) => this.handle(req, res, expect));
+    this.#limits = {
+      maxRequestLineBytes: config.listener.max_request_line_bytes,
+      underscoreHeaders: config.listener.underscore_headers,
+    };
+    this.#listener = new Listener(config.listener, ctx.logger, (req, res, expect) => this.handle(req, res, expect), {
+      refused: () => this.#metrics.refusedConnections.inc(),
+      clientTimeout: () => this.#metrics.clientTimeouts.inc(),
+    });
     this.#done = (forward, result) => this.#complete(forward.route, result);
   }
 
@@ -131,9 +140,9 @@ export class EgressProxy implements SidecarInstance {
     this.#inFlight++;
     const raw = req.rawHeaders;
     const requestId = acceptableRequestId(req.headers[this.#idHeader]) ?? randomUUID();
-    const framing = framingProblem(raw);
-    if (framing !== undefined) {
-      this.#reject(req, res, undefined, requestId, { status: 400, code: 'OUTRIGGER_E_BAD_REQUEST', flags: [], detail: framing }, true);
+    const problem = requestProblem(req, this.#limits);
+    if (problem !== undefined) {
+      this.#reject(req, res, undefined, requestId, { ...problem, flags: [] }, true);
       return;
     }
     const url = req.url ?? '/';
@@ -213,6 +222,7 @@ export class EgressProxy implements SidecarInstance {
       originalHost: req.headers.host,
       rewriter: route.requestRewriter,
       credential,
+      dropUnderscores: this.#limits.underscoreHeaders === 'drop',
     });
     let forward: Forward | undefined;
     const body = hasBody

@@ -247,7 +247,23 @@ export const ClusterSchema = Type.Object(
 export const ListenerSchema = Type.Object(
   {
     max_header_bytes: Type.Integer({ minimum: 1024, default: 16384, description: 'Request header limit (→ 431).' }),
+    max_request_line_bytes: Type.Integer({
+      minimum: 64,
+      default: 8192,
+      description: 'Request line limit (→ 414); a line longer than max_header_bytes is 414 too.',
+    }),
+    underscore_headers: Type.Union([Type.Literal('drop'), Type.Literal('pass'), Type.Literal('reject')], {
+      default: 'drop',
+      description:
+        'Header names with `_`: drop (default, as nginx), pass them on, or reject the request (400). Some backends read `Transfer_Encoding` as `Transfer-Encoding`.',
+    }),
     max_body_bytes: Type.Optional(Type.Integer({ minimum: 0, description: 'Request body limit (→ 413).' })),
+    max_connections: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        description: 'App connections open at once; one more is closed at once and counted (listener_refused_connections_total).',
+      }),
+    ),
     headers_timeout_ms: Type.Integer({
       minimum: 1,
       default: 10000,
