@@ -12,7 +12,7 @@ import { type RequestLimits, requestProblem } from './listener/request-checks.js
 import { Listener } from './listener/server.js';
 import { ProxyMetrics } from './metrics.js';
 import { Flags, type ProxyError, sendProxyError } from './proxy-error.js';
-import { Forward, type ForwardResult } from './route/forward.js';
+import { Forward, type ForwardEnv, type ForwardResult } from './route/forward.js';
 import { RequestBody } from './route/request-body.js';
 import type { Route } from './route/route.js';
 import { RouteTable } from './route-table.js';
@@ -31,7 +31,7 @@ export class EgressProxy implements SidecarInstance {
   readonly #idHeader: string;
   readonly #accessLog: boolean;
   readonly #limits: RequestLimits;
-  readonly #done: (forward: Forward, result: ForwardResult) => void;
+  readonly #forwardEnv: ForwardEnv;
 
   constructor(config: ProxyConfig, ctx: SidecarContext) {
     this.#config = config;
@@ -54,7 +54,11 @@ export class EgressProxy implements SidecarInstance {
       refused: () => this.#metrics.refusedConnections.inc(),
       clientTimeout: () => this.#metrics.clientTimeouts.inc(),
     });
-    this.#done = (forward, result) => this.#complete(forward.route, result);
+    this.#forwardEnv = {
+      requestIdHeader: this.#idHeader,
+      done: (forward, result) => this.#complete(forward.route, result),
+      clientTimeout: () => this.#metrics.clientTimeouts.inc(),
+    };
   }
 
   /** The bound data address (`host:port`), once started. */
@@ -228,16 +232,7 @@ export class EgressProxy implements SidecarInstance {
     const body = hasBody
       ? new RequestBody(req, route.config.retry.buffer_bytes, route.maxBodyBytes, (err) => forward?.bodyTooLarge(err.limit))
       : undefined;
-    forward = new Forward(
-      { requestIdHeader: this.#idHeader, done: this.#done },
-      route,
-      req,
-      res,
-      requestId,
-      headers,
-      route.upstreamPath(url),
-      body,
-    );
+    forward = new Forward(this.#forwardEnv, route, req, res, requestId, headers, route.upstreamPath(url), body);
     if (expectContinue) res.writeContinue();
     forward.start();
   }

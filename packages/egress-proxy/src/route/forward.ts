@@ -28,6 +28,8 @@ export interface ForwardResult {
 
 export interface ForwardEnv {
   requestIdHeader: string;
+  /** A request answered 408 because the app stopped sending its body. */
+  clientTimeout(): void;
   done(forward: Forward, result: ForwardResult): void;
 }
 
@@ -354,6 +356,10 @@ export class Forward {
 
   #tryTimeout(t: Try): void {
     if (t.detached || this.#current !== t) return;
+    if (this.body?.waitingOnClient === true) {
+      this.#clientTimeout(t);
+      return;
+    }
     t.timedOut = true;
     t.detach(new TimeoutError('per-try timeout'));
     this.error(t, new TimeoutError('per-try timeout'));
@@ -362,11 +368,33 @@ export class Forward {
   #routeTimeout(): void {
     if (this.#finished || this.#responded) return;
     const t = this.#current;
+    if (this.body?.waitingOnClient === true) {
+      this.#clientTimeout(t);
+      return;
+    }
     if (t !== undefined) {
       t.detach(new TimeoutError('route timeout'));
       this.#endTry(t);
     }
     this.#fail({ status: 504, code: 'OUTRIGGER_E_UPSTREAM_TIMEOUT', flags: [Flags.Timeout] });
+  }
+
+  /** The app stopped sending its body: its fault, not the upstream's (408, never retried). */
+  #clientTimeout(t: Try | undefined): void {
+    if (t !== undefined) {
+      t.detach(new AbandonedError('the client stopped sending its body'));
+      this.#endTry(t);
+    }
+    this.env.clientTimeout();
+    this.#fail(
+      {
+        status: 408,
+        code: 'OUTRIGGER_E_CLIENT_TIMEOUT',
+        flags: [Flags.DownstreamTimeout],
+        detail: `the request body stopped arriving (${this.body?.bytes ?? 0} bytes received)`,
+      },
+      true,
+    );
   }
 
   /** The request body grew over the limit while streaming. */

@@ -34,6 +34,14 @@ export class RequestBody {
     return this.#total === 0 || this.#kept !== undefined;
   }
 
+  /**
+   * Whether the proxy is waiting for the app to send more of the body: not all arrived, and the
+   * app's stream is not paused by backpressure from the upstream (then the upstream is slow).
+   */
+  get waitingOnClient(): boolean {
+    return !this.#ended && this.#error === undefined && this.#listening && !this.req.isPaused();
+  }
+
   get bytes(): number {
     return this.#total;
   }
