@@ -230,7 +230,13 @@ export class EgressProxy implements SidecarInstance {
     });
     let forward: Forward | undefined;
     const body = hasBody
-      ? new RequestBody(req, route.config.retry.buffer_bytes, route.maxBodyBytes, (err) => forward?.bodyTooLarge(err.limit))
+      ? new RequestBody(
+          req,
+          route.config.retry.buffer_bytes,
+          route.maxBodyBytes,
+          (err) => forward?.bodyTooLarge(err.limit),
+          cluster.replayBudget,
+        )
       : undefined;
     forward = new Forward(this.#forwardEnv, route, req, res, requestId, headers, route.upstreamPath(url), body);
     if (expectContinue) res.writeContinue();

@@ -175,6 +175,12 @@ export const ClusterSchema = Type.Object(
     }),
     tls: Type.Optional(TlsSchema),
     connect_timeout_ms: Type.Integer({ minimum: 1, default: 2000, description: 'TCP + TLS connect timeout.' }),
+    replay_buffer_limit_bytes: Type.Integer({
+      minimum: 0,
+      default: 16777216,
+      description:
+        "Request-body bytes kept for replay, summed over the cluster's requests in flight; over it a body is streamed without a copy and not retried.",
+    }),
     idle_timeout_ms: Type.Integer({
       minimum: 1,
       default: 4000,

@@ -444,6 +444,7 @@ export class Forward {
     }
     this.route.budget.active--;
     this.route.cluster.breaker.requests--;
+    this.body?.release();
     if (this.#tries === 0) this.route.cluster.breaker.pending--;
     const url = this.req.url;
     const q = url === undefined ? -1 : url.indexOf('?');

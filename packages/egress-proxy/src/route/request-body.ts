@@ -6,6 +6,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
+import type { ReplayBudget } from '../cluster/replay_budget.js';
 
 export class BodyTooLargeError extends Error {
   constructor(readonly limit: number) {
@@ -27,7 +28,16 @@ export class RequestBody {
     private readonly keepBytes: number,
     private readonly maxBytes: number | undefined,
     private readonly onTooLarge: (err: BodyTooLargeError) => void,
+    /** The cluster's budget of kept bytes, shared by its requests. */
+    private readonly budget?: ReplayBudget,
   ) {}
+
+  /** Gives the kept bytes back to the cluster's budget (the request is done). */
+  release(): void {
+    this.budget?.give(this.#keptBytes);
+    this.#keptBytes = 0;
+    this.#kept = undefined;
+  }
 
   /** Whether a new try can send the whole body again. */
   get replayable(): boolean {
@@ -82,11 +92,11 @@ export class RequestBody {
         return;
       }
       if (this.#kept !== undefined) {
-        if (this.#keptBytes + chunk.length <= this.keepBytes) {
+        if (this.#keptBytes + chunk.length <= this.keepBytes && (this.budget?.take(chunk.length) ?? true)) {
           this.#kept.push(chunk);
           this.#keptBytes += chunk.length;
         } else {
-          this.#kept = undefined;
+          this.release();
         }
       }
       const current = this.#current;
