@@ -118,7 +118,7 @@ export class EgressProxy implements SidecarInstance {
     this.#config = { ...next, listen: this.#config.listen, listener: this.#config.listener };
     this.#logger.info({ routes: table.routes.length, clusters: table.clusters.size }, 'routes and clusters reloaded');
     // Requests in flight keep their old route and cluster; the old pools close once they finish.
-    void old.close();
+    old.close().catch((err: Error) => this.#logger.warn({ reason: err.message }, 'closing the old routes and clusters failed'));
   }
 
   status(): unknown {

@@ -102,7 +102,10 @@ export class Cluster {
           keep.push(e);
           wanted.delete(e.url.origin);
         } else {
-          void e.close();
+          // In the background: a failure must not become an unhandled rejection (the runtime exits on those).
+          e.close().catch((err: Error) =>
+            this.logger.warn({ cluster: this.name, endpoint: e.url.href, reason: err.message }, 'closing a removed endpoint failed'),
+          );
         }
       }
       for (const origin of wanted) {
