@@ -22,6 +22,10 @@ export const errorCodes = {
   OUTRIGGER_E_CREDENTIALS:
     'The credentials file of a route cannot be read or is empty: requests on that route get 503 until the file is readable.',
   OUTRIGGER_E_DNS: 'Resolving the DNS name of a cluster failed; the last good addresses stay in use until an answer arrives.',
+  OUTRIGGER_E_EGRESS_DENIED:
+    'Forward-proxy mode: the egress policy (forward_proxy.allow / deny / connect_ports, metadata and link-local addresses) refused the target (403, flag ED); the log line says which rule.',
+  OUTRIGGER_E_PROXY_AUTH:
+    'Forward-proxy mode: Proxy-Authorization is missing or does not carry the token of forward_proxy.auth (407, flag PA).',
   OUTRIGGER_E_LISTEN: 'The data listener could not bind its address: check `listen` and that the port is free.',
 } as const;
 

@@ -36,6 +36,12 @@ export const Flags = {
    * already have received it
    */
   NotIdempotent: 'NIR',
+  /** refused by the forward proxy's egress policy (403) */
+  EgressDenied: 'ED',
+  /** forward-proxy authentication missing or wrong (407) */
+  ProxyAuth: 'PA',
+  /** the forward proxy's target did not resolve */
+  DnsFailure: 'DF',
   /** an upstream 5xx passed on to the app as it came */
   UpstreamError: 'UE',
 } as const;
@@ -82,4 +88,30 @@ export function sendProxyError(
   if (close) headers.connection = 'close';
   res.writeHead(error.status, headers);
   res.end(body);
+}
+
+const REASONS: Record<number, string> = {
+  400: 'Bad Request',
+  403: 'Forbidden',
+  404: 'Not Found',
+  407: 'Proxy Authentication Required',
+  408: 'Request Timeout',
+  414: 'URI Too Long',
+  417: 'Expectation Failed',
+  431: 'Request Header Fields Too Large',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
+};
+
+/**
+ * A proxy-made error as raw HTTP/1.1 bytes, for sockets that no `ServerResponse` owns (client
+ * errors, CONNECT, upgrades); the connection is closed after it.
+ */
+export function rawProxyError(error: ProxyError, requestId?: string, extraHeaders = ''): string {
+  const body = proxyErrorBody(error, requestId);
+  return (
+    `HTTP/1.1 ${error.status} ${REASONS[error.status] ?? 'Error'}\r\nconnection: close\r\ncontent-type: application/json\r\n` +
+    `content-length: ${Buffer.byteLength(body)}\r\nx-outrigger-flags: ${error.flags.join(',')}\r\nvia: 1.1 outrigger\r\n${extraHeaders}\r\n${body}`
+  );
 }

@@ -131,6 +131,32 @@ export class Endpoint {
     return this.#connector;
   }
 
+  /**
+   * A raw connection to this endpoint outside the pool (TCP, or TLS with the cluster's settings),
+   * for an upgraded request (WebSocket) that leaves HTTP behind.
+   */
+  connectRaw(callback: (err: Error | null, socket: import('node:net').Socket | null) => void): void {
+    const https = this.url.protocol === 'https:';
+    let connector: buildConnector.connector;
+    try {
+      connector = this.#currentConnector(https);
+    } catch (error) {
+      process.nextTick(() => callback(error as Error, null));
+      return;
+    }
+    const url = this.url;
+    connector(
+      {
+        hostname: url.hostname,
+        host: url.host,
+        protocol: url.protocol,
+        port: url.port || (https ? '443' : '80'),
+        servername: this.options.serverName ?? null,
+      } as never,
+      (err, socket) => callback(err, socket as never),
+    );
+  }
+
   /** Open connections of the pool. */
   connections(): number {
     return this.pool.stats.connected;

@@ -8,11 +8,14 @@ import type { AddressInfo, Socket } from 'node:net';
 import { OutriggerError } from '@outrigger/runtime';
 import type { Logger } from 'pino';
 import type { ErrorCode } from '../errors.js';
-import { type Flag, Flags, proxyErrorBody, sendProxyError } from '../proxy-error.js';
+import { type Flag, Flags, rawProxyError, sendProxyError } from '../proxy-error.js';
 import type { ListenerConfig } from '../schema.js';
 import { expectationFailed, isContinueExpectation } from './request-checks.js';
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse, expectContinue: boolean) => void;
+
+/** CONNECT and upgraded requests: the socket leaves HTTP behind. */
+export type SocketHandler = (req: IncomingMessage, socket: Socket, head: Buffer) => void;
 
 /** What the listener counts (metrics live with the proxy). */
 export interface ListenerEvents {
@@ -21,14 +24,6 @@ export interface ListenerEvents {
   /** A client too slow with its request headers (408). */
   clientTimeout(): void;
 }
-
-const STATUS_TEXT: Record<number, string> = {
-  400: 'Bad Request',
-  408: 'Request Timeout',
-  414: 'URI Too Long',
-  417: 'Expectation Failed',
-  431: 'Request Header Fields Too Large',
-};
 
 interface ParseError extends NodeJS.ErrnoException {
   rawPacket?: Buffer;
@@ -50,6 +45,7 @@ export class Listener {
     private readonly logger: Logger,
     handler: RequestHandler,
     private readonly events: ListenerEvents = { refused: () => {}, clientTimeout: () => {} },
+    sockets?: { connect: SocketHandler; upgrade: SocketHandler },
   ) {
     this.server = createServer(
       {
@@ -76,6 +72,10 @@ export class Listener {
       else this.#expectationFailed(res);
     });
     this.server.on('checkExpectation', (_req, res) => this.#expectationFailed(res));
+    if (sockets !== undefined) {
+      this.server.on('connect', (req, socket, head) => sockets.connect(req, socket as Socket, head));
+      this.server.on('upgrade', (req, socket, head) => sockets.upgrade(req, socket as Socket, head));
+    }
     this.server.on('clientError', (err, socket) => this.#clientError(err as ParseError, socket as Socket));
   }
 
@@ -136,11 +136,7 @@ export class Listener {
       return;
     }
     this.logger.info({ status, reason: err.code ?? err.message, remote: socket.remoteAddress }, 'client error');
-    const body = proxyErrorBody({ status, code, flags, detail }, undefined);
-    socket.end(
-      `HTTP/1.1 ${status} ${STATUS_TEXT[status]}\r\nconnection: close\r\ncontent-type: application/json\r\n` +
-        `content-length: ${Buffer.byteLength(body)}\r\nx-outrigger-flags: ${flags.join(',')}\r\n\r\n${body}`,
-    );
+    socket.end(rawProxyError({ status, code, flags, detail }));
     socket.destroySoon();
   }
 
