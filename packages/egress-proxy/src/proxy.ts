@@ -333,10 +333,10 @@ export class EgressProxy implements SidecarInstance {
   }
 
   /** An upgrade (WebSocket): on a named route to one of its endpoints, or through the forward proxy. */
-  #upgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
+  #upgrade(req: IncomingMessage, socket: Socket, head: Buffer): undefined {
     socket.on('error', () => socket.destroy());
     const requestId = acceptableRequestId(req.headers[this.#idHeader]) ?? randomUUID();
-    const refuse = (error: ProxyError, extra = '') => {
+    const refuse = (error: ProxyError, extra = ''): undefined => {
       socket.end(rawProxyError(error, requestId, extra));
     };
     const problem = requestProblem(req, this.#limits);
