@@ -9,7 +9,7 @@ import type { Socket } from 'node:net';
 import { parseHostPort, type Readiness, type SidecarContext, type SidecarInstance } from '@outrigger/runtime';
 import type { Logger } from 'pino';
 import { ForwardProxy, upgradeHead } from './forward/forward-proxy.js';
-import { openTunnel } from './forward/tunnel.js';
+import { openTunnel, Tunnels } from './forward/tunnel.js';
 import { acceptableRequestId, upstreamRequestHeaders } from './listener/hygiene.js';
 import { type RequestLimits, requestProblem } from './listener/request-checks.js';
 import { Listener } from './listener/server.js';
@@ -35,6 +35,7 @@ export class EgressProxy implements SidecarInstance {
   readonly #accessLog: boolean;
   readonly #limits: RequestLimits;
   #forward: ForwardProxy | undefined;
+  readonly #tunnels = new Tunnels();
   readonly #forwardEnv: ForwardEnv;
 
   constructor(config: ProxyConfig, ctx: SidecarContext) {
@@ -88,6 +89,7 @@ export class EgressProxy implements SidecarInstance {
       this.#metrics,
       this.#ctx.resolvePath,
       config.listener.underscore_headers === 'drop',
+      this.#tunnels,
     );
   }
 
@@ -123,7 +125,10 @@ export class EgressProxy implements SidecarInstance {
   }
 
   async stop(): Promise<void> {
-    await this.#listener.close();
+    // Upgraded and CONNECT sockets are no longer HTTP connections the server can close itself.
+    const closed = this.#listener.close();
+    this.#tunnels.destroyAll();
+    await closed;
     await this.#table.destroy();
     await this.#forward?.close();
   }
@@ -162,6 +167,7 @@ export class EgressProxy implements SidecarInstance {
       listen: this.#listener.address,
       draining: this.#draining,
       in_flight: this.#inFlight,
+      tunnels: this.#tunnels.size,
       process: { rss_bytes: mem.rss, heap_used_bytes: mem.heapUsed },
       routes: this.#table.routes.map((r) => ({
         name: r.name,
@@ -407,8 +413,7 @@ export class EgressProxy implements SidecarInstance {
         upstream,
         chosen.config.upgrade_idle_timeout_ms,
         { kind: 'upgrade', target: endpoint.url.host, route: chosen.name },
-        this.#logger,
-        this.#metrics,
+        { logger: this.#logger, metrics: this.#metrics, tunnels: this.#tunnels },
       );
     });
   }

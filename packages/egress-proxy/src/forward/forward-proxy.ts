@@ -13,11 +13,12 @@ import type { ForwardProxyConfig } from '../schema.js';
 import { EgressPolicy } from './policy.js';
 import { ProxyAuth } from './proxy-auth.js';
 import { TargetResolver } from './resolver.js';
-import { openTunnel } from './tunnel.js';
+import { openTunnel, type Tunnels } from './tunnel.js';
 
 export type Target = { ok: true; address: string } | { ok: false; error: ProxyError };
 
 export type ForwardKind = 'http' | 'connect' | 'upgrade';
+type TunnelKind = Exclude<ForwardKind, 'http'>;
 
 const VIA = '1.1 outrigger';
 
@@ -33,6 +34,7 @@ export class ForwardProxy {
     private readonly metrics: ProxyMetrics,
     resolvePath: (path: string) => string,
     private readonly dropUnderscores: boolean,
+    private readonly tunnels: Tunnels,
   ) {
     this.policy = new EgressPolicy(config);
     this.#resolver = new TargetResolver({ ...config.resolver, timeout_ms: config.connect_timeout_ms });
@@ -278,8 +280,14 @@ export class ForwardProxy {
     return upstream;
   }
 
-  #tunnel(app: Socket, upstream: Socket, kind: ForwardKind, target: string | undefined): void {
-    openTunnel(app, upstream, this.config.idle_timeout_ms, { kind, target }, this.logger, this.metrics);
+  #tunnel(app: Socket, upstream: Socket, kind: TunnelKind, target: string | undefined): void {
+    openTunnel(
+      app,
+      upstream,
+      this.config.idle_timeout_ms,
+      { kind, target },
+      { logger: this.logger, metrics: this.metrics, tunnels: this.tunnels },
+    );
   }
 
   #log(kind: ForwardKind, target: string | undefined, status: number, flags: string, started: number, requestId?: string): void {

@@ -15,7 +15,19 @@ export interface TunnelResult {
   error?: string | undefined;
 }
 
-export function pipeBoth(app: Socket, upstream: Socket, idleTimeoutMs: number, done: (result: TunnelResult) => void): void {
+/**
+ * `halfClose`: a FIN from one side is passed on and the other may go on sending (CONNECT: TCP
+ * semantics). Without it (upgrades: a WebSocket closes in-band), the first FIN ends both sides
+ * once their pending writes are out — a WebSocket client waits for the server's close and may
+ * never send its own FIN, which would hold both sockets until the idle timeout.
+ */
+export function pipeBoth(
+  app: Socket,
+  upstream: Socket,
+  idleTimeoutMs: number,
+  done: (result: TunnelResult) => void,
+  halfClose = true,
+): void {
   let finished = false;
   let reason: TunnelResult['reason'] = 'closed';
   let error: string | undefined;
@@ -43,7 +55,32 @@ export function pipeBoth(app: Socket, upstream: Socket, idleTimeoutMs: number, d
       if (!b.destroyed) b.destroySoon();
       finish();
     });
+    if (!halfClose) {
+      a.once('end', () => {
+        b.destroySoon();
+        a.destroySoon();
+      });
+    }
     a.pipe(b);
+  }
+}
+
+/** The open tunnels of a proxy: counted for /status, torn down at stop. */
+export class Tunnels {
+  readonly #open = new Set<Socket>();
+
+  get size(): number {
+    return this.#open.size;
+  }
+
+  add(app: Socket): void {
+    this.#open.add(app);
+    app.once('close', () => this.#open.delete(app));
+  }
+
+  /** Destroys every tunnel (its app side; `pipeBoth` takes the upstream side with it). */
+  destroyAll(): void {
+    for (const app of this.#open) app.destroy();
   }
 }
 
@@ -52,26 +89,33 @@ export function openTunnel(
   app: Socket,
   upstream: Socket,
   idleTimeoutMs: number,
-  what: { kind: string; target: string | undefined; route?: string | undefined },
-  logger: Logger,
-  metrics: ProxyMetrics,
+  what: { kind: 'connect' | 'upgrade'; target: string | undefined; route?: string | undefined },
+  env: { logger: Logger; metrics: ProxyMetrics; tunnels: Tunnels },
 ): void {
+  const { logger, metrics } = env;
   const started = performance.now();
+  env.tunnels.add(app);
   metrics.tunnelsActive.inc();
-  pipeBoth(app, upstream, idleTimeoutMs, (result) => {
-    metrics.tunnelsActive.dec();
-    metrics.tunnelBytes.labels('up').inc(result.up);
-    metrics.tunnelBytes.labels('down').inc(result.down);
-    logger.info(
-      {
-        ...what,
-        bytes_up: result.up,
-        bytes_down: result.down,
-        end: result.reason,
-        error: result.error,
-        duration_ms: Math.round(performance.now() - started),
-      },
-      'tunnel closed',
-    );
-  });
+  pipeBoth(
+    app,
+    upstream,
+    idleTimeoutMs,
+    (result) => {
+      metrics.tunnelsActive.dec();
+      metrics.tunnelBytes.labels('up').inc(result.up);
+      metrics.tunnelBytes.labels('down').inc(result.down);
+      logger.info(
+        {
+          ...what,
+          bytes_up: result.up,
+          bytes_down: result.down,
+          end: result.reason,
+          error: result.error,
+          duration_ms: Math.round(performance.now() - started),
+        },
+        'tunnel closed',
+      );
+    },
+    what.kind === 'connect',
+  );
 }

@@ -39,6 +39,8 @@ export class Listener {
   readonly server: Server;
   #address: string | undefined;
   readonly #handled = new WeakSet<Socket>();
+  /** Every app connection, upgraded and CONNECT ones included (Node's server forgets those). */
+  readonly #sockets = new Set<Socket>();
 
   constructor(
     private readonly config: ListenerConfig,
@@ -61,6 +63,10 @@ export class Listener {
       },
       (req, res) => handler(req, res, false),
     );
+    this.server.on('connection', (socket: Socket) => {
+      this.#sockets.add(socket);
+      socket.once('close', () => this.#sockets.delete(socket));
+    });
     if (config.max_connections !== undefined) this.server.maxConnections = config.max_connections;
     this.server.on('drop', () => {
       this.events.refused();
@@ -172,6 +178,7 @@ export class Listener {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeIdleConnections();
     this.server.closeAllConnections();
+    for (const socket of this.#sockets) socket.destroy();
     await closed;
   }
 }
