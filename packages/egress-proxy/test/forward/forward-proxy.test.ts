@@ -139,6 +139,14 @@ t.test('4: absolute-form to a route that injects credentials; the proxy credenti
   t.match(res.stdout, /authorization=Bearer route-secret/, 'the route credential');
   t.match(res.stdout, /proxy-authorization=\|/, "the app's Proxy-Authorization not passed on");
   t.notMatch(res.stdout, /proxy-pass|cHJveHktcGFzcw/);
+  const plain = await run('curl', [
+    '-sS',
+    '--proxy',
+    `http://app:proxy-pass@127.0.0.1:${authed.port}`,
+    `http://plain.test:${nginx.port}/headers`,
+  ]);
+  t.match(plain.stdout, /proxy-authorization=\|/, 'nor on a host no route names');
+  t.match(plain.stdout, /via=1\.1 outrigger\|/);
   const noAuth = await run('curl', ['-sS', '-o', '/dev/null', '-w', '%{http_code}', '--proxy', authed.url, 'http://cred.test/headers']);
   t.equal(noAuth.stdout, '407');
   const bearer = await rawExchange(
