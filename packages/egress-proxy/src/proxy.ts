@@ -291,41 +291,32 @@ export class EgressProxy implements SidecarInstance {
     forward.start();
   }
 
-  /** The forward proxy and the parsed URL of an absolute-form request, or undefined once refused. */
-  #absoluteTarget(req: IncomingMessage, res: ServerResponse, requestId: string): { forward: ForwardProxy; url: URL } | undefined {
+  /** The forward proxy and the URL of an absolute-form request it may take, or the error to answer. */
+  #parseAbsolute(req: IncomingMessage): { forward: ForwardProxy; url: URL } | ProxyError {
     const forward = this.#forward;
-    const refuse = (error: ProxyError) => {
-      this.#reject(req, res, undefined, requestId, error);
-      return undefined;
-    };
+    const bad = (detail: string): ProxyError => ({ status: 400, code: 'OUTRIGGER_E_BAD_REQUEST', flags: [], detail });
     if (forward === undefined) {
-      return refuse({
-        status: 400,
-        code: 'OUTRIGGER_E_BAD_REQUEST',
-        flags: [],
-        detail: 'absolute-form requests need forward_proxy.enabled; named routes take origin-form (GET /path)',
-      });
+      return bad('absolute-form requests need forward_proxy.enabled; named routes take origin-form (GET /path)');
     }
     let url: URL;
     try {
       url = new URL(req.url ?? '');
     } catch {
-      return refuse({ status: 400, code: 'OUTRIGGER_E_BAD_REQUEST', flags: [], detail: 'a malformed absolute-form target' });
+      return bad('a malformed absolute-form target');
     }
     if (url.protocol !== 'http:' || url.username !== '' || url.password !== '') {
-      return refuse({
-        status: 400,
-        code: 'OUTRIGGER_E_BAD_REQUEST',
-        flags: [],
-        detail: 'absolute-form targets are http:// without userinfo (https goes through CONNECT)',
-      });
+      return bad('absolute-form targets are http:// without userinfo (https goes through CONNECT)');
     }
-    const auth = forward.authProblem(req);
-    if (auth !== undefined) {
-      res.setHeader('proxy-authenticate', ['Basic realm="outrigger"', 'Bearer']);
-      return refuse(auth);
-    }
-    return { forward, url };
+    return forward.authProblem(req) ?? { forward, url };
+  }
+
+  /** `#parseAbsolute` for a request with a response: refused there when it cannot be taken. */
+  #absoluteTarget(req: IncomingMessage, res: ServerResponse, requestId: string): { forward: ForwardProxy; url: URL } | undefined {
+    const target = this.#parseAbsolute(req);
+    if ('url' in target) return target;
+    if (target.status === 407) res.setHeader('proxy-authenticate', ['Basic realm="outrigger"', 'Bearer']);
+    this.#reject(req, res, undefined, requestId, target);
+    return undefined;
   }
 
   #connect(req: IncomingMessage, socket: Socket, head: Buffer): void {
@@ -351,23 +342,9 @@ export class EgressProxy implements SidecarInstance {
     let host = req.headers.host;
     let route: Route | undefined;
     if (url.charCodeAt(0) !== 47) {
-      const forward = this.#forward;
-      let target: URL;
-      try {
-        target = new URL(url);
-      } catch {
-        return refuse({ status: 400, code: 'OUTRIGGER_E_BAD_REQUEST', flags: [], detail: 'a malformed absolute-form target' });
-      }
-      if (forward === undefined || target.protocol !== 'http:') {
-        return refuse({
-          status: 400,
-          code: 'OUTRIGGER_E_BAD_REQUEST',
-          flags: [],
-          detail: 'absolute-form needs forward_proxy.enabled and http://',
-        });
-      }
-      const auth = forward.authProblem(req);
-      if (auth !== undefined) return refuse(auth, ForwardProxy.authenticate);
+      const parsed = this.#parseAbsolute(req);
+      if (!('url' in parsed)) return refuse(parsed, parsed.status === 407 ? ForwardProxy.authenticate : '');
+      const { forward, url: target } = parsed;
       url = `${target.pathname}${target.search}`;
       host = target.host;
       route = this.#table.hostMatcher.match(host, url);

@@ -63,17 +63,7 @@ export class Endpoint {
   ) {
     this.origin = url.origin;
     const https = url.protocol === 'https:';
-    const connect: buildConnector.connector = (opts, callback) => {
-      let connector: buildConnector.connector;
-      try {
-        connector = this.#currentConnector(https);
-      } catch (error) {
-        // TLS files that were never usable: this connection fails (as a connect failure).
-        process.nextTick(() => callback(error as Error, null));
-        return;
-      }
-      return connector(opts, callback);
-    };
+    const connect: buildConnector.connector = (opts, callback) => this.#connect(https, opts, callback);
     this.pool = new Pool(this.origin, {
       connections: options.maxConnections,
       pipelining: 1,
@@ -136,25 +126,28 @@ export class Endpoint {
    * for an upgraded request (WebSocket) that leaves HTTP behind.
    */
   connectRaw(callback: (err: Error | null, socket: import('node:net').Socket | null) => void): void {
-    const https = this.url.protocol === 'https:';
+    const url = this.url;
+    const https = url.protocol === 'https:';
+    const opts = {
+      hostname: url.hostname,
+      host: url.host,
+      protocol: url.protocol,
+      port: url.port || (https ? '443' : '80'),
+      servername: this.options.serverName ?? null,
+    };
+    this.#connect(https, opts as never, (err, socket) => callback(err, socket as never));
+  }
+
+  #connect(https: boolean, opts: buildConnector.Options, callback: buildConnector.Callback): void {
     let connector: buildConnector.connector;
     try {
       connector = this.#currentConnector(https);
     } catch (error) {
+      // TLS files that were never usable: this connection fails (as a connect failure).
       process.nextTick(() => callback(error as Error, null));
       return;
     }
-    const url = this.url;
-    connector(
-      {
-        hostname: url.hostname,
-        host: url.host,
-        protocol: url.protocol,
-        port: url.port || (https ? '443' : '80'),
-        servername: this.options.serverName ?? null,
-      } as never,
-      (err, socket) => callback(err, socket as never),
-    );
+    connector(opts, callback);
   }
 
   /** Open connections of the pool. */
