@@ -60,7 +60,10 @@ export class Listener {
         noDelay: true,
         // Strict parsing: never the lenient parser (request smuggling).
         insecureHTTPParser: false,
-      },
+        // Only WebSocket leaves HTTP: any other `Upgrade` (h2c, ...) is an ordinary request whose
+        // hop-by-hop Upgrade header is dropped (Node ≥ 24.9; older Nodes upgrade every offer).
+        shouldUpgradeCallback: (req: IncomingMessage) => sockets !== undefined && isWebSocketUpgrade(req.headers.upgrade),
+      } as Parameters<typeof createServer>[0],
       (req, res) => handler(req, res, false),
     );
     this.server.on('connection', (socket: Socket) => {
@@ -192,4 +195,9 @@ export function requestLineOverflows(packet: Buffer | undefined, maxRequestLineB
   if (packet === undefined || !/^[A-Z]+ /.test(packet.subarray(0, 16).toString('latin1'))) return false;
   const end = packet.indexOf(10);
   return end === -1 || end > maxRequestLineBytes;
+}
+
+/** Whether an `Upgrade` header offers WebSocket (a token list, case-insensitive). */
+export function isWebSocketUpgrade(value: string | undefined): boolean {
+  return value !== undefined && value.split(',').some((token) => token.trim().toLowerCase() === 'websocket');
 }

@@ -46,6 +46,22 @@ t.test('echo through a named route, both ways', async (t) => {
   t.same(r, { opened: true, echoed: 'hello through the route' });
 });
 
+t.test('an Upgrade other than websocket (h2c) is served as an ordinary request', async (t) => {
+  const res = await new Promise<string>((resolve) => {
+    const socket = createConnection({ port, host: '127.0.0.1' });
+    let text = '';
+    socket.on('data', (d) => {
+      text += d;
+    });
+    socket.on('close', () => resolve(text));
+    socket.write(
+      'GET /ws/plain HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings, close\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\n\r\n',
+    );
+  });
+  t.match(res, /^HTTP\/1\.1 200 /);
+  t.match(res, /not a websocket$/, 'the upstream answered it as a plain request');
+});
+
 t.test('echo through forward mode (absolute-form upgrade); a denied host → 403', async (t) => {
   const exchange = (target: string) =>
     new Promise<{ head: string; frames: string[] }>((resolve) => {
