@@ -199,5 +199,5 @@ export function requestLineOverflows(packet: Buffer | undefined, maxRequestLineB
 
 /** Whether an `Upgrade` header offers WebSocket (a token list, case-insensitive). */
 export function isWebSocketUpgrade(value: string | undefined): boolean {
-  return value !== undefined && value.split(',').some((token) => token.trim().toLowerCase() === 'websocket');
+  return value?.split(',').some((token) => token.trim().toLowerCase() === 'websocket') === true;
 }
