@@ -186,24 +186,33 @@ export class ForwardProxy {
       headers,
       agent: this.#agent,
       setHost: false,
-      timeout: this.config.connect_timeout_ms,
     });
     let responded = false;
+    /** The app was answered by the proxy itself: later upstream errors change nothing. */
+    let answered = false;
     const timer = setTimeout(() => {
+      if (!responded) {
+        answered = true;
+        fail({ status: 504, code: 'OUTRIGGER_E_UPSTREAM_TIMEOUT', flags: [Flags.Timeout] });
+      }
       upstream.destroy();
-      if (!responded) fail({ status: 504, code: 'OUTRIGGER_E_UPSTREAM_TIMEOUT', flags: [Flags.Timeout] });
     }, this.config.timeout_ms);
+    // The connect timeout bounds a new connection's connect only (a pooled one is connected);
+    // the wait for the answer is timeout_ms above.
     upstream.on('socket', (s) => {
-      s.setTimeout(this.config.connect_timeout_ms);
+      if (!s.connecting) return;
+      const connectTimer = setTimeout(() => upstream.destroy(new Error('connect timeout')), this.config.connect_timeout_ms);
+      s.once('connect', () => clearTimeout(connectTimer));
+      s.once('close', () => clearTimeout(connectTimer));
     });
-    upstream.on('timeout', () => upstream.destroy(new Error('connect timeout')));
     upstream.on('error', (err) => {
       clearTimeout(timer);
+      if (answered) return;
       if (responded) {
         res.destroy();
         return;
       }
-      responded = true;
+      answered = true;
       fail({
         status: 502,
         code: 'OUTRIGGER_E_UPSTREAM_CONNECT',
@@ -214,7 +223,14 @@ export class ForwardProxy {
     upstream.on('response', (up) => {
       clearTimeout(timer);
       responded = true;
-      up.socket.setTimeout(this.config.idle_timeout_ms);
+      // A body that stops arriving for idle_timeout_ms is cut (the app sees a reset).
+      const socket = up.socket;
+      const idle = () => up.destroy(new Error('idle'));
+      socket.setTimeout(this.config.idle_timeout_ms, idle);
+      up.once('close', () => {
+        socket.off('timeout', idle);
+        socket.setTimeout(0);
+      });
       res.writeHead(up.statusCode ?? 502, responseHeaders(up.rawHeaders));
       up.pipe(res);
       up.on('error', () => res.destroy());

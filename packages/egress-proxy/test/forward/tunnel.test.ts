@@ -84,3 +84,28 @@ t.test('the policy reloads with the config', async (t) => {
   t.match(res.text, /^HTTP\/1\.1 403 /, '127.0.0.1 is no longer allowed');
   t.match(res.text, /not in forward_proxy\.allow/);
 });
+
+t.test('absolute-form: a slow answer is awaited up to timeout_ms (not connect_timeout_ms); then 504', async (t) => {
+  const { createServer: createHttpServer } = await import('node:http');
+  const slow = createHttpServer((req, res) => {
+    setTimeout(() => res.end('slow but fine'), req.url === '/slower' ? 3000 : 600);
+  });
+  await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => {
+    slow.closeAllConnections();
+    slow.close();
+  });
+  const slowPort = (slow.address() as { port: number }).port;
+  const fp = await startInProcess(t, {
+    listener: { access_log: false },
+    forward_proxy: { enabled: true, allow: ['127.0.0.1'], connect_timeout_ms: 200, timeout_ms: 1500 },
+  });
+  const ask = (path: string) =>
+    rawExchange(fp.port, `GET http://127.0.0.1:${slowPort}${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`);
+  const ok = await ask('/slow');
+  t.match(ok.text, /^HTTP\/1\.1 200 /);
+  t.match(ok.text, /slow but fine$/);
+  const late = await ask('/slower');
+  t.match(late.text, /^HTTP\/1\.1 504 /);
+  t.match(late.text, /OUTRIGGER_E_UPSTREAM_TIMEOUT/);
+});
