@@ -7,6 +7,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { bundlePlugins } from './bundle-plugins.mjs';
 import { sidecars, writeEntry } from './entry.mjs';
 import { nodeFloor } from './node-version.mjs';
 
@@ -38,9 +39,14 @@ await Promise.all(
       platform: 'node',
       format: 'esm',
       target: `node${major}.${minor}`,
+      // Whitespace and comments out: V8 keeps a script's source in memory for lazy compilation, and
+      // comments with non-Latin-1 characters made it two bytes per character. Names stay;
+      // `node --enable-source-maps` maps stack traces back to the sources.
+      minifyWhitespace: true,
       sourcemap: 'linked',
       logLevel: 'warning',
       external: ['fsevents'],
+      plugins: bundlePlugins,
       // CommonJS dependencies call require() for Node built-ins; give the ESM bundle one.
       banner: {
         js: "import { createRequire as __outriggerRequire } from 'node:module'; const require = __outriggerRequire(import.meta.url);",

@@ -14,12 +14,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { nodeFlags } from '../../scripts/node-flags.mjs';
 import { freePort, readyz } from '../runtime/readyz.mjs';
+import { sections, shutdown } from './configs.mjs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const runs = Number(process.env.RUNS ?? 5);
 const idleMs = Number(process.env.IDLE_MS ?? 5000);
 const bundle = (name) => join(root, 'packages', name, 'dist/bundle', `${name}.mjs`);
-const closed = 'http://127.0.0.1:9';
 
 async function rssBytes(pid) {
   const m = /VmRSS:\s+(\d+) kB/.exec(await readFile(`/proc/${pid}/status`, 'utf8'));
@@ -30,28 +30,6 @@ const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
-
-function sections(dir) {
-  return {
-    log_forwarder: {
-      state_dir: join(dir, 'state'),
-      sources: { app: { type: 'file', include: [join(dir, 'logs', '*.log')] } },
-      sinks: { loki: { type: 'loki', inputs: ['app'], endpoint: closed, labels: { app: 'bench' } } },
-    },
-    egress_proxy: {
-      listen: '127.0.0.1:0',
-      routes: [{ name: 'payments', match: { path_prefix: '/payments/' }, cluster: 'payments' }],
-      clusters: { payments: { endpoints: [closed] } },
-    },
-    api_adapter: {
-      mode: 'inbound',
-      listen: '127.0.0.1:0',
-      upstream: { url: closed, version: '1' },
-      versioning: { header: 'api-version' },
-      versions: [{ version: '1', changes: [] }],
-    },
-  };
-}
 
 /** Starts `args` (after node flags), waits for /readyz on `port`; returns { startMs, child }. */
 async function start(flags, args, port) {
@@ -77,7 +55,7 @@ async function measure(name, flags, bin, section, dir) {
   for (let i = 0; i < runs; i++) {
     const port = await freePort();
     const config = join(dir, `${name}.json`);
-    await writeFile(config, JSON.stringify({ ...section, admin: { listen: `127.0.0.1:${port}` }, probes: { listen: '' } }));
+    await writeFile(config, JSON.stringify({ ...section, admin: { listen: `127.0.0.1:${port}` }, probes: { listen: '' }, shutdown }));
     const { startMs, child } = await start(flags, [bin, 'run', '-c', config], port);
     starts.push(startMs);
     // RSS once per run would make this RUNS × 5 s; the first two runs say enough about idle memory.

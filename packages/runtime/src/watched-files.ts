@@ -12,10 +12,10 @@
  * any more) is replaced by its nearest existing ancestor until it reappears. Events are debounced,
  * and a slow periodic check backs the watchers up (inotify can overflow, mounts can swap).
  */
-import { createHash } from 'node:crypto';
 import { type FSWatcher, watch } from 'node:fs';
 import { readFile, realpath, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
+import { crc32 } from 'node:zlib';
 
 export interface WatchedFilesOptions {
   /** Quiet time after the last event before the files are compared (default 100 ms). */
@@ -161,9 +161,9 @@ async function fingerprint(path: string): Promise<string> {
     const s = await stat(path, { bigint: true });
     let id = `${s.dev}:${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`;
     if (s.isFile() && s.size <= HASHED_BYTES)
-      id += `:${createHash('sha256')
-        .update(await readFile(path))
-        .digest('base64')}`;
+      // A checksum, not a cryptographic hash: it only tells a rewrite apart, and zlib costs a
+      // fraction of what loading node:crypto does (docs/benchmarks.md "Footprint").
+      id += `:${crc32(await readFile(path))}`;
     return id;
   } catch (error) {
     return `unreadable:${(error as NodeJS.ErrnoException).code ?? 'error'}`;
