@@ -56,3 +56,33 @@ t.test('malformed rules are reported', async (t) => {
   t.ok(ruleProblem('http://x'));
   t.ok(ruleProblem('a b'));
 });
+
+t.test('config rules: bad policy entries, resolver addresses and DNS servers name their path; forward-only needs no routes', async (t) => {
+  const { resolveConfig } = await import('@outrigger/runtime');
+  const { definition } = await import('../../src/definition.js');
+  const bad = resolveConfig(
+    definition,
+    {
+      forward_proxy: {
+        enabled: true,
+        allow: ['ok.test', 'http://nope'],
+        deny: ['10.0.0.0/33'],
+        resolver: { hosts: { 'a.test': ['not-an-ip'] }, dns_servers: ['dns.example'] },
+      },
+    },
+    {},
+  );
+  t.notOk(bad.ok);
+  const paths = bad.ok ? [] : bad.issues.map((i) => i.path);
+  for (const p of [
+    'forward_proxy.allow[1]',
+    'forward_proxy.deny[0]',
+    'forward_proxy.resolver.hosts.a.test[0]',
+    'forward_proxy.resolver.dns_servers[0]',
+  ]) {
+    t.ok(paths.includes(p), p);
+  }
+  t.ok(resolveConfig(definition, { forward_proxy: { enabled: true } }, {}).ok, 'forward-proxy mode alone is a valid config');
+  const none = resolveConfig(definition, {}, {});
+  t.notOk(none.ok, 'neither routes nor forward_proxy');
+});
