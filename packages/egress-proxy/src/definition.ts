@@ -1,5 +1,8 @@
 /** The egress-proxy as a sidecar: schema, cross-field rules and build, run by the runtime. */
+
+import { isIP } from 'node:net';
 import { type ConfigIssue, type SidecarConfig, type SidecarDefinition, tlsConfigIssues } from '@outrigger/runtime';
+import { ruleProblem } from './forward/policy.js';
 import { EgressProxy } from './proxy.js';
 import { type ProxyConfig, schema } from './schema.js';
 
@@ -40,6 +43,24 @@ export function rules(config: ProxyConfig): ConfigIssue[] {
     if (route.retry.backoff_max_ms < route.retry.backoff_base_ms) {
       issues.push({ path: `${at}.retry.backoff_max_ms`, message: 'must not be below backoff_base_ms' });
     }
+  });
+  const fp = config.forward_proxy;
+  if (config.routes.length === 0 && !fp.enabled) issues.push({ path: 'routes', message: 'needs a route, or forward_proxy.enabled' });
+  for (const key of ['allow', 'deny'] as const) {
+    (fp[key] ?? []).forEach((rule, i) => {
+      const problem = ruleProblem(rule);
+      if (problem !== undefined) issues.push({ path: `forward_proxy.${key}[${i}]`, message: problem });
+    });
+  }
+  for (const [name, addresses] of Object.entries(fp.resolver.hosts)) {
+    addresses.forEach((a, i) => {
+      if (isIP(a) === 0) issues.push({ path: `forward_proxy.resolver.hosts.${name}[${i}]`, message: `must be an IP address, got "${a}"` });
+    });
+  }
+  (fp.resolver.dns_servers ?? []).forEach((server, i) => {
+    const host = server.replace(/^\[([^\]]+)\](:\d+)?$/, '$1').replace(/^([\d.]+):\d+$/, '$1');
+    if (isIP(host) === 0)
+      issues.push({ path: `forward_proxy.resolver.dns_servers[${i}]`, message: `must be ip or ip:port, got "${server}"` });
   });
   for (const [name, cluster] of Object.entries(config.clusters)) {
     const at = `clusters.${name}`;

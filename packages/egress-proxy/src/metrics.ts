@@ -15,6 +15,11 @@ export class ProxyMetrics {
   readonly ejections: Counter<string>;
   readonly overflows: Counter<string>;
   readonly connections: Gauge<string>;
+  readonly refusedConnections: Counter<string>;
+  readonly clientTimeouts: Counter<string>;
+  readonly forwardRequests: Counter<string>;
+  readonly tunnelsActive: Gauge<string>;
+  readonly tunnelBytes: Counter<string>;
   readonly healthyEndpoints: Gauge<string>;
   #connectionSource: () => Iterable<[string, number]> = () => [];
   #healthySource: () => Iterable<[string, number]> = () => [];
@@ -50,6 +55,33 @@ export class ProxyMetrics {
       name: name('circuit_breaker_overflows_total'),
       help: 'Requests refused by a circuit breaker, by cluster.',
       labelNames: ['cluster'],
+      registers,
+    });
+    this.refusedConnections = new Counter({
+      name: name('listener_refused_connections_total'),
+      help: 'App connections closed at once because listener.max_connections were open.',
+      registers,
+    });
+    this.clientTimeouts = new Counter({
+      name: name('client_timeouts_total'),
+      help: 'Requests answered 408 because the app stopped sending its headers or body (flag DT).',
+      registers,
+    });
+    this.forwardRequests = new Counter({
+      name: name('forward_requests_total'),
+      help: 'Forward-proxy requests by kind (http, connect, upgrade) and policy decision (allowed, denied, error).',
+      labelNames: ['kind', 'decision'],
+      registers,
+    });
+    this.tunnelsActive = new Gauge({
+      name: name('tunnels_active'),
+      help: 'Open tunnels (CONNECT and upgrades).',
+      registers,
+    });
+    this.tunnelBytes = new Counter({
+      name: name('tunnel_bytes_total'),
+      help: 'Bytes through tunnels, by direction (up: app to upstream, down: back).',
+      labelNames: ['direction'],
       registers,
     });
     const self = this;

@@ -23,12 +23,25 @@ export const Flags = {
   Reset: 'UR',
   /** retries exhausted or refused (attempts, budget) on a retriable failure */
   RetryLimit: 'URX',
+  /** the app (downstream) stopped sending its request headers or body in time (408) */
+  DownstreamTimeout: 'DT',
   /** the app (downstream) went away */
   DownstreamClosed: 'DC',
   /** credentials of the route unavailable */
   Credentials: 'CR',
   /** request body over max_body_bytes */
   BodyTooLarge: 'BL',
+  /**
+   * not retried: the request is not idempotent (and has no Idempotency-Key) and the upstream may
+   * already have received it
+   */
+  NotIdempotent: 'NIR',
+  /** refused by the forward proxy's egress policy (403) */
+  EgressDenied: 'ED',
+  /** forward-proxy authentication missing or wrong (407) */
+  ProxyAuth: 'PA',
+  /** the forward proxy's target did not resolve */
+  DnsFailure: 'DF',
   /** an upstream 5xx passed on to the app as it came */
   UpstreamError: 'UE',
 } as const;
@@ -75,4 +88,30 @@ export function sendProxyError(
   if (close) headers.connection = 'close';
   res.writeHead(error.status, headers);
   res.end(body);
+}
+
+const REASONS: Record<number, string> = {
+  400: 'Bad Request',
+  403: 'Forbidden',
+  404: 'Not Found',
+  407: 'Proxy Authentication Required',
+  408: 'Request Timeout',
+  414: 'URI Too Long',
+  417: 'Expectation Failed',
+  431: 'Request Header Fields Too Large',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
+};
+
+/**
+ * A proxy-made error as raw HTTP/1.1 bytes, for sockets that no `ServerResponse` owns (client
+ * errors, CONNECT, upgrades); the connection is closed after it.
+ */
+export function rawProxyError(error: ProxyError, requestId?: string, extraHeaders = ''): string {
+  const body = proxyErrorBody(error, requestId);
+  return (
+    `HTTP/1.1 ${error.status} ${REASONS[error.status] ?? 'Error'}\r\nconnection: close\r\ncontent-type: application/json\r\n` +
+    `content-length: ${Buffer.byteLength(body)}\r\nx-outrigger-flags: ${error.flags.join(',')}\r\nvia: 1.1 outrigger\r\n${extraHeaders}\r\n${body}`
+  );
 }

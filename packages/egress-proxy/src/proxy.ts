@@ -5,13 +5,17 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { parseHostPort, type Readiness, type SidecarContext, type SidecarInstance } from '@outrigger/runtime';
 import type { Logger } from 'pino';
-import { acceptableRequestId, framingProblem, upstreamRequestHeaders } from './listener/hygiene.js';
+import { ForwardProxy, upgradeHead } from './forward/forward-proxy.js';
+import { openTunnel, Tunnels } from './forward/tunnel.js';
+import { acceptableRequestId, upstreamRequestHeaders } from './listener/hygiene.js';
+import { type RequestLimits, requestProblem } from './listener/request-checks.js';
 import { Listener } from './listener/server.js';
 import { ProxyMetrics } from './metrics.js';
-import { Flags, type ProxyError, sendProxyError } from './proxy-error.js';
-import { Forward, type ForwardResult } from './route/forward.js';
+import { Flags, type ProxyError, rawProxyError, sendProxyError } from './proxy-error.js';
+import { Forward, type ForwardEnv, type ForwardResult } from './route/forward.js';
 import { RequestBody } from './route/request-body.js';
 import type { Route } from './route/route.js';
 import { RouteTable } from './route-table.js';
@@ -29,7 +33,10 @@ export class EgressProxy implements SidecarInstance {
   #draining = false;
   readonly #idHeader: string;
   readonly #accessLog: boolean;
-  readonly #done: (forward: Forward, result: ForwardResult) => void;
+  readonly #limits: RequestLimits;
+  #forward: ForwardProxy | undefined;
+  readonly #tunnels = new Tunnels();
+  readonly #forwardEnv: ForwardEnv;
 
   constructor(config: ProxyConfig, ctx: SidecarContext) {
     this.#config = config;
@@ -44,8 +51,29 @@ export class EgressProxy implements SidecarInstance {
     });
     this.#idHeader = config.listener.request_id_header.toLowerCase();
     this.#accessLog = config.listener.access_log;
-    this.#listener = new Listener(config.listener, ctx.logger, (req, res, expect) => this.handle(req, res, expect));
-    this.#done = (forward, result) => this.#complete(forward.route, result);
+    this.#limits = {
+      maxRequestLineBytes: config.listener.max_request_line_bytes,
+      underscoreHeaders: config.listener.underscore_headers,
+    };
+    this.#forward = this.#buildForward(config);
+    this.#listener = new Listener(
+      config.listener,
+      ctx.logger,
+      (req, res, expect) => this.handle(req, res, expect),
+      {
+        refused: () => this.#metrics.refusedConnections.inc(),
+        clientTimeout: () => this.#metrics.clientTimeouts.inc(),
+      },
+      {
+        connect: (req, socket, head) => this.#connect(req, socket, head),
+        upgrade: (req, socket, head) => this.#upgrade(req, socket, head),
+      },
+    );
+    this.#forwardEnv = {
+      requestIdHeader: this.#idHeader,
+      done: (forward, result) => this.#complete(forward.route, result),
+      clientTimeout: () => this.#metrics.clientTimeouts.inc(),
+    };
   }
 
   /** The bound data address (`host:port`), once started. */
@@ -53,8 +81,21 @@ export class EgressProxy implements SidecarInstance {
     return this.#listener.address;
   }
 
+  #buildForward(config: ProxyConfig): ForwardProxy | undefined {
+    if (!config.forward_proxy.enabled) return undefined;
+    return new ForwardProxy(
+      config.forward_proxy,
+      this.#logger,
+      this.#metrics,
+      this.#ctx.resolvePath,
+      config.listener.underscore_headers === 'drop',
+      this.#tunnels,
+    );
+  }
+
   async start(): Promise<void> {
     await this.#table.start();
+    await this.#forward?.start();
     await this.#listener.listen(parseHostPort(this.#config.listen));
     this.#started = true;
   }
@@ -67,7 +108,7 @@ export class EgressProxy implements SidecarInstance {
    */
   readiness(): Readiness {
     if (!this.#started) return { ready: false, reason: 'starting' };
-    const reason = this.#table.notReadyReason();
+    const reason = this.#table.notReadyReason() ?? this.#forward?.notReadyReason();
     return reason === undefined ? { ready: true } : { ready: false, reason };
   }
 
@@ -84,8 +125,12 @@ export class EgressProxy implements SidecarInstance {
   }
 
   async stop(): Promise<void> {
-    await this.#listener.close();
+    // Upgraded and CONNECT sockets are no longer HTTP connections the server can close itself.
+    const closed = this.#listener.close();
+    this.#tunnels.destroyAll();
+    await closed;
     await this.#table.destroy();
+    await this.#forward?.close();
   }
 
   async reload(config: unknown): Promise<void> {
@@ -94,18 +139,25 @@ export class EgressProxy implements SidecarInstance {
       this.#logger.warn('listen and listener settings change only on restart; routes and clusters are reloaded');
     }
     const table = new RouteTable(next, this.#logger, this.#metrics, this.#ctx.resolvePath);
+    const forward = this.#buildForward({ ...next, listener: this.#config.listener });
     try {
       await table.start();
+      await forward?.start();
     } catch (err) {
       await table.destroy();
+      await forward?.close();
       throw err;
     }
     const old = this.#table;
     this.#table = table;
+    // The egress policy, resolver and proxy auth reload with the config; open tunnels keep going.
+    const oldForward = this.#forward;
+    this.#forward = forward;
+    oldForward?.close().catch((err: Error) => this.#logger.warn({ reason: err.message }, 'closing the old forward proxy failed'));
     this.#config = { ...next, listen: this.#config.listen, listener: this.#config.listener };
     this.#logger.info({ routes: table.routes.length, clusters: table.clusters.size }, 'routes and clusters reloaded');
     // Requests in flight keep their old route and cluster; the old pools close once they finish.
-    void old.close();
+    old.close().catch((err: Error) => this.#logger.warn({ reason: err.message }, 'closing the old routes and clusters failed'));
   }
 
   status(): unknown {
@@ -115,6 +167,7 @@ export class EgressProxy implements SidecarInstance {
       listen: this.#listener.address,
       draining: this.#draining,
       in_flight: this.#inFlight,
+      tunnels: this.#tunnels.size,
       process: { rss_bytes: mem.rss, heap_used_bytes: mem.heapUsed },
       routes: this.#table.routes.map((r) => ({
         name: r.name,
@@ -131,22 +184,30 @@ export class EgressProxy implements SidecarInstance {
     this.#inFlight++;
     const raw = req.rawHeaders;
     const requestId = acceptableRequestId(req.headers[this.#idHeader]) ?? randomUUID();
-    const framing = framingProblem(raw);
-    if (framing !== undefined) {
-      this.#reject(req, res, undefined, requestId, { status: 400, code: 'OUTRIGGER_E_BAD_REQUEST', flags: [], detail: framing }, true);
+    const problem = requestProblem(req, this.#limits);
+    if (problem !== undefined) {
+      this.#reject(req, res, undefined, requestId, { ...problem, flags: [] }, true);
       return;
     }
-    const url = req.url ?? '/';
+    let url = req.url ?? '/';
+    let host = req.headers.host;
+    let route: Route | undefined;
     if (url.charCodeAt(0) !== 47 /* / */) {
-      this.#reject(req, res, undefined, requestId, {
-        status: 400,
-        code: 'OUTRIGGER_E_BAD_REQUEST',
-        flags: [],
-        detail: 'only origin-form requests (GET /path) are served on named routes',
-      });
-      return;
+      // Absolute-form (HTTP_PROXY): a route naming the host applies its features; else the
+      // forward proxy takes it behind the egress policy.
+      const target = this.#absoluteTarget(req, res, requestId);
+      if (target === undefined) return;
+      url = `${target.url.pathname}${target.url.search}`;
+      host = target.url.host;
+      route = this.#table.hostMatcher.match(host, url);
+      if (route === undefined) {
+        res.once('close', () => this.#inFlight--);
+        void target.forward.http(req, res, target.url, requestId, this.#idHeader, expectContinue);
+        return;
+      }
+    } else {
+      route = this.#table.matcher.match(host, url);
     }
-    const route = this.#table.matcher.match(req.headers.host, url);
     if (route === undefined) {
       this.#reject(req, res, undefined, requestId, { status: 404, code: 'OUTRIGGER_E_NO_ROUTE', flags: [Flags.NoRoute] });
       return;
@@ -210,26 +271,128 @@ export class EgressProxy implements SidecarInstance {
       via: route.config.via,
       forwarded: route.config.forwarded,
       clientAddress: req.socket.remoteAddress ?? 'unknown',
-      originalHost: req.headers.host,
+      originalHost: host,
       rewriter: route.requestRewriter,
       credential,
+      dropUnderscores: this.#limits.underscoreHeaders === 'drop',
     });
     let forward: Forward | undefined;
     const body = hasBody
-      ? new RequestBody(req, route.config.retry.buffer_bytes, route.maxBodyBytes, (err) => forward?.bodyTooLarge(err.limit))
+      ? new RequestBody(
+          req,
+          route.config.retry.buffer_bytes,
+          route.maxBodyBytes,
+          (err) => forward?.bodyTooLarge(err.limit),
+          cluster.replayBudget,
+        )
       : undefined;
-    forward = new Forward(
-      { requestIdHeader: this.#idHeader, done: this.#done },
-      route,
-      req,
-      res,
-      requestId,
-      headers,
-      route.upstreamPath(url),
-      body,
-    );
+    forward = new Forward(this.#forwardEnv, route, req, res, requestId, headers, route.upstreamPath(url), body);
     if (expectContinue) res.writeContinue();
     forward.start();
+  }
+
+  /** The forward proxy and the URL of an absolute-form request it may take, or the error to answer. */
+  #parseAbsolute(req: IncomingMessage): { forward: ForwardProxy; url: URL } | ProxyError {
+    const forward = this.#forward;
+    const bad = (detail: string): ProxyError => ({ status: 400, code: 'OUTRIGGER_E_BAD_REQUEST', flags: [], detail });
+    if (forward === undefined) {
+      return bad('absolute-form requests need forward_proxy.enabled; named routes take origin-form (GET /path)');
+    }
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '');
+    } catch {
+      return bad('a malformed absolute-form target');
+    }
+    if (url.protocol !== 'http:' || url.username !== '' || url.password !== '') {
+      return bad('absolute-form targets are http:// without userinfo (https goes through CONNECT)');
+    }
+    return forward.authProblem(req) ?? { forward, url };
+  }
+
+  /** `#parseAbsolute` for a request with a response: refused there when it cannot be taken. */
+  #absoluteTarget(req: IncomingMessage, res: ServerResponse, requestId: string): { forward: ForwardProxy; url: URL } | undefined {
+    const target = this.#parseAbsolute(req);
+    if ('url' in target) return target;
+    if (target.status === 407) res.setHeader('proxy-authenticate', ['Basic realm="outrigger"', 'Bearer']);
+    this.#reject(req, res, undefined, requestId, target);
+    return undefined;
+  }
+
+  #connect(req: IncomingMessage, socket: Socket, head: Buffer): void {
+    const forward = this.#forward;
+    if (forward === undefined) {
+      socket.on('error', () => socket.destroy());
+      socket.end(rawProxyError({ status: 400, code: 'OUTRIGGER_E_BAD_REQUEST', flags: [], detail: 'CONNECT needs forward_proxy.enabled' }));
+      return;
+    }
+    void forward.connect(req, socket, head);
+  }
+
+  /** An upgrade (WebSocket): on a named route to one of its endpoints, or through the forward proxy. */
+  #upgrade(req: IncomingMessage, socket: Socket, head: Buffer): undefined {
+    socket.on('error', () => socket.destroy());
+    const requestId = acceptableRequestId(req.headers[this.#idHeader]) ?? randomUUID();
+    const refuse = (error: ProxyError, extra = ''): undefined => {
+      socket.end(rawProxyError(error, requestId, extra));
+    };
+    const problem = requestProblem(req, this.#limits);
+    if (problem !== undefined) return refuse({ ...problem, flags: [] });
+    let url = req.url ?? '/';
+    let host = req.headers.host;
+    let route: Route | undefined;
+    if (url.charCodeAt(0) !== 47) {
+      const parsed = this.#parseAbsolute(req);
+      if (!('url' in parsed)) return refuse(parsed, parsed.status === 407 ? ForwardProxy.authenticate : '');
+      const { forward, url: target } = parsed;
+      url = `${target.pathname}${target.search}`;
+      host = target.host;
+      route = this.#table.hostMatcher.match(host, url);
+      if (route === undefined) {
+        void forward.upgrade(req, socket, head, target, requestId);
+        return;
+      }
+    } else {
+      route = this.#table.matcher.match(host, url);
+    }
+    if (route === undefined) return refuse({ status: 404, code: 'OUTRIGGER_E_NO_ROUTE', flags: [Flags.NoRoute] });
+    let credential: { name: string; value: string } | undefined;
+    if (route.credentials !== undefined) {
+      const value = route.credentials.value;
+      if (value === undefined) return refuse({ status: 503, code: 'OUTRIGGER_E_CREDENTIALS', flags: [Flags.Credentials] });
+      credential = { name: route.credentials.name, value };
+    }
+    const endpoint = route.cluster.pick(undefined, Date.now());
+    if (endpoint === undefined) {
+      return refuse({ status: 503, code: 'OUTRIGGER_E_NO_HEALTHY_UPSTREAM', flags: [Flags.NoHealthyUpstream] });
+    }
+    const chosen = route;
+    endpoint.connectRaw((err, upstream) => {
+      if (err !== null || upstream === null) {
+        route.cluster.record(endpoint, 'connect_failure', Date.now());
+        refuse({
+          status: 502,
+          code: 'OUTRIGGER_E_UPSTREAM_CONNECT',
+          flags: [Flags.ConnectFailure],
+          detail: `connecting to the upstream failed: ${err?.message ?? 'no socket'}`,
+        });
+        return;
+      }
+      if (socket.destroyed) {
+        upstream.destroy();
+        return;
+      }
+      const sentHost = chosen.config.host_rewrite ?? endpoint.host;
+      upstream.write(upgradeHead(req, chosen.upstreamPath(url), sentHost, credential, this.#limits.underscoreHeaders === 'drop'));
+      if (head.length > 0) upstream.write(head);
+      openTunnel(
+        socket,
+        upstream,
+        chosen.config.upgrade_idle_timeout_ms,
+        { kind: 'upgrade', target: endpoint.url.host, route: chosen.name },
+        { logger: this.#logger, metrics: this.#metrics, tunnels: this.#tunnels },
+      );
+    });
   }
 
   #reject(req: IncomingMessage, res: ServerResponse, route: Route | undefined, requestId: string, error: ProxyError, close = false): void {

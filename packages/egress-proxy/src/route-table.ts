@@ -10,6 +10,8 @@ export class RouteTable {
   readonly clusters = new Map<string, Cluster>();
   readonly routes: Route[] = [];
   readonly matcher: RouteMatcher<Route>;
+  /** Routes that name a host: the ones an absolute-form (forward-proxy) request can take. */
+  readonly hostMatcher: RouteMatcher<Route>;
 
   constructor(config: ProxyConfig, logger: Logger, metrics: ProxyMetrics, resolvePath: (p: string) => string) {
     const events: ClusterEvents = {
@@ -25,6 +27,9 @@ export class RouteTable {
       this.routes.push(new Route(r, cluster, metrics, logger, resolvePath, config.listener.max_body_bytes));
     }
     this.matcher = new RouteMatcher(this.routes.map((r) => ({ match: r.config.match, value: r })));
+    this.hostMatcher = new RouteMatcher(
+      this.routes.filter((r) => r.config.match.host !== undefined).map((r) => ({ match: r.config.match, value: r })),
+    );
   }
 
   async start(): Promise<void> {

@@ -144,6 +144,11 @@ export const RouteSchema = Type.Object(
       ),
     ),
     max_body_bytes: Type.Optional(Type.Integer({ minimum: 0, description: 'Request bodies larger than this get 413.' })),
+    upgrade_idle_timeout_ms: Type.Integer({
+      minimum: 1,
+      default: 300000,
+      description: 'An upgraded connection (WebSocket) without a byte either way for this long is closed, both sides.',
+    }),
   },
   { additionalProperties: false },
 );
@@ -175,6 +180,12 @@ export const ClusterSchema = Type.Object(
     }),
     tls: Type.Optional(TlsSchema),
     connect_timeout_ms: Type.Integer({ minimum: 1, default: 2000, description: 'TCP + TLS connect timeout.' }),
+    replay_buffer_limit_bytes: Type.Integer({
+      minimum: 0,
+      default: 16777216,
+      description:
+        "Request-body bytes kept for replay, summed over the cluster's requests in flight; over it a body is streamed without a copy and not retried.",
+    }),
     idle_timeout_ms: Type.Integer({
       minimum: 1,
       default: 4000,
@@ -247,7 +258,23 @@ export const ClusterSchema = Type.Object(
 export const ListenerSchema = Type.Object(
   {
     max_header_bytes: Type.Integer({ minimum: 1024, default: 16384, description: 'Request header limit (→ 431).' }),
+    max_request_line_bytes: Type.Integer({
+      minimum: 64,
+      default: 8192,
+      description: 'Request line limit (→ 414); a line longer than max_header_bytes is 414 too.',
+    }),
+    underscore_headers: Type.Union([Type.Literal('drop'), Type.Literal('pass'), Type.Literal('reject')], {
+      default: 'drop',
+      description:
+        'Header names with `_`: drop (default, as nginx), pass them on, or reject the request (400). Some backends read `Transfer_Encoding` as `Transfer-Encoding`.',
+    }),
     max_body_bytes: Type.Optional(Type.Integer({ minimum: 0, description: 'Request body limit (→ 413).' })),
+    max_connections: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        description: 'App connections open at once; one more is closed at once and counted (listener_refused_connections_total).',
+      }),
+    ),
     headers_timeout_ms: Type.Integer({
       minimum: 1,
       default: 10000,
@@ -260,6 +287,69 @@ export const ListenerSchema = Type.Object(
   { additionalProperties: false, default: {}, description: 'The data listener.' },
 );
 
+const policyRule = Type.String({
+  minLength: 1,
+  description: 'A host (api.github.com), *.suffix (*.stripe.com), IP or CIDR (203.0.113.0/24), optionally with :port.',
+});
+
+export const ForwardProxySchema = Type.Object(
+  {
+    enabled: Type.Boolean({
+      default: false,
+      description: 'Serve absolute-form requests, CONNECT and their upgrades (HTTP_PROXY / HTTPS_PROXY).',
+    }),
+    allow: Type.Optional(
+      Type.Array(policyRule, {
+        description: 'Allowed targets; when present, everything else is denied. Absent: all but deny and metadata.',
+      }),
+    ),
+    deny: Type.Array(policyRule, { default: [], description: 'Denied targets; deny wins over allow.' }),
+    connect_ports: Type.Array(Type.Integer({ minimum: 1, maximum: 65535 }), {
+      default: [443],
+      description: 'Ports CONNECT may reach (others → 403).',
+    }),
+    connect_timeout_ms: Type.Integer({ minimum: 1, default: 5000, description: 'TCP connect (and DNS) timeout to a target.' }),
+    timeout_ms: Type.Integer({ minimum: 1, default: 30000, description: 'An absolute-form request until its response headers.' }),
+    idle_timeout_ms: Type.Integer({
+      minimum: 1,
+      default: 300000,
+      description: 'A tunnel (CONNECT, upgrade) or a response body without a byte either way for this long is closed.',
+    }),
+    resolver: Type.Object(
+      {
+        hosts: Type.Record(Type.String({ minLength: 1 }), Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }), {
+          default: {},
+          description: 'Names pinned to addresses (checked first).',
+        }),
+        dns_servers: Type.Optional(
+          Type.Array(Type.String({ minLength: 1 }), {
+            minItems: 1,
+            description: 'DNS servers (ip or ip:port); default: the system resolver.',
+          }),
+        ),
+      },
+      {
+        additionalProperties: false,
+        default: {},
+        description: 'How targets are resolved; the addresses checked are the ones connected to.',
+      },
+    ),
+    auth: Type.Optional(
+      Type.Object(
+        {
+          token_file: Type.String({
+            minLength: 1,
+            format: 'file',
+            description: 'File holding the token the app sends as Proxy-Authorization (Bearer, or Basic password); never sent upstream.',
+          }),
+        },
+        { additionalProperties: false, description: 'Proxy authentication (407 without the token).' },
+      ),
+    ),
+  },
+  { additionalProperties: false, default: {}, description: 'Forward-proxy mode and its egress policy.' },
+);
+
 export const schema = Type.Object(
   {
     listen: Type.String({
@@ -268,8 +358,10 @@ export const schema = Type.Object(
       description: 'Where the app sends its calls (host:port).',
     }),
     listener: ListenerSchema,
-    routes: Type.Array(RouteSchema, { minItems: 1, description: 'Routes, first match wins.' }),
+    forward_proxy: ForwardProxySchema,
+    routes: Type.Array(RouteSchema, { default: [], description: 'Routes, first match wins (none: forward-proxy mode only).' }),
     clusters: Type.Record(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$' }), ClusterSchema, {
+      default: {},
       description: 'Upstream clusters by name.',
     }),
   },
@@ -280,5 +372,6 @@ export type ProxyConfig = Static<typeof schema>;
 export type RouteConfig = Static<typeof RouteSchema>;
 export type ClusterConfig = Static<typeof ClusterSchema>;
 export type ListenerConfig = Static<typeof ListenerSchema>;
+export type ForwardProxyConfig = Static<typeof ForwardProxySchema>;
 export type HeaderOpsConfig = RouteConfig['request_headers'];
 export type RetryConfig = RouteConfig['retry'];

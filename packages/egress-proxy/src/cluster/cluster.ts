@@ -11,6 +11,7 @@ import { type Balancer, createBalancer } from './balancer.js';
 import { CircuitBreaker } from './circuit_breaker.js';
 import { HealthChecker } from './health_check.js';
 import { OutlierDetector, type TryOutcome } from './outlier.js';
+import { ReplayBudget } from './replay_budget.js';
 
 export interface ClusterEvents {
   ejected(cluster: string, endpoint: Endpoint, ms: number): void;
@@ -23,6 +24,7 @@ const defaultResolver: Resolver = async (host) => (await lookup(host, { all: tru
 export class Cluster {
   endpoints: Endpoint[] = [];
   readonly breaker: CircuitBreaker;
+  readonly replayBudget: ReplayBudget;
   readonly #balancer: Balancer<Endpoint>;
   readonly #detector: OutlierDetector;
   readonly #tls: TlsFiles | undefined;
@@ -41,6 +43,7 @@ export class Cluster {
     private readonly resolver: Resolver = defaultResolver,
   ) {
     this.breaker = new CircuitBreaker(config.circuit_breaker);
+    this.replayBudget = new ReplayBudget(config.replay_buffer_limit_bytes);
     this.#balancer = createBalancer<Endpoint>(config.lb);
     this.#detector = new OutlierDetector(config.outlier_detection);
     const https = config.dns?.scheme === 'https' || (config.endpoints ?? []).some((e) => e.startsWith('https:'));
@@ -99,7 +102,10 @@ export class Cluster {
           keep.push(e);
           wanted.delete(e.url.origin);
         } else {
-          void e.close();
+          // In the background: a failure must not become an unhandled rejection (the runtime exits on those).
+          e.close().catch((err: Error) =>
+            this.logger.warn({ cluster: this.name, endpoint: e.url.href, reason: err.message }, 'closing a removed endpoint failed'),
+          );
         }
       }
       for (const origin of wanted) {
@@ -197,6 +203,7 @@ export class Cluster {
       requests: this.breaker.requests,
       pending: this.breaker.pending,
       overflows: this.breaker.overflows,
+      replay_buffer_bytes: this.replayBudget.used,
       problem: this.problem(now),
       healthy_endpoints: this.healthyEndpoints(now),
       endpoints: this.endpoints.map((e) => e.status(now)),

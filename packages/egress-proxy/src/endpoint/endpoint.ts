@@ -10,6 +10,8 @@ import { OutlierState } from '../cluster/outlier.js';
 /** Per-connection state: how many responses the current socket of a client has completed. */
 export class ConnectionTrack {
   served = 0;
+  /** The current socket: a try compares its `bytesWritten` to learn whether any byte went out. */
+  socket: { readonly bytesWritten: number } | undefined;
 }
 
 /** Dispatch options that carry the try, so the client that takes the request can tag it. */
@@ -61,17 +63,7 @@ export class Endpoint {
   ) {
     this.origin = url.origin;
     const https = url.protocol === 'https:';
-    const connect: buildConnector.connector = (opts, callback) => {
-      let connector: buildConnector.connector;
-      try {
-        connector = this.#currentConnector(https);
-      } catch (error) {
-        // TLS files that were never usable: this connection fails (as a connect failure).
-        process.nextTick(() => callback(error as Error, null));
-        return;
-      }
-      return connector(opts, callback);
-    };
+    const connect: buildConnector.connector = (opts, callback) => this.#connect(https, opts, callback);
     this.pool = new Pool(this.origin, {
       connections: options.maxConnections,
       pipelining: 1,
@@ -96,7 +88,10 @@ export class Endpoint {
             ...(opts as Client.Options),
             connect: (o, cb) =>
               inner(o, (err, socket) => {
-                if (err === null) connection.served = 0;
+                if (err === null) {
+                  connection.served = 0;
+                  connection.socket = socket ?? undefined;
+                }
                 cb(err as never, socket as never);
               }),
           },
@@ -124,6 +119,35 @@ export class Endpoint {
       this.#connectorGeneration = generation;
     }
     return this.#connector;
+  }
+
+  /**
+   * A raw connection to this endpoint outside the pool (TCP, or TLS with the cluster's settings),
+   * for an upgraded request (WebSocket) that leaves HTTP behind.
+   */
+  connectRaw(callback: (err: Error | null, socket: import('node:net').Socket | null) => void): void {
+    const url = this.url;
+    const https = url.protocol === 'https:';
+    const opts = {
+      hostname: url.hostname,
+      host: url.host,
+      protocol: url.protocol,
+      port: url.port || (https ? '443' : '80'),
+      servername: this.options.serverName ?? null,
+    };
+    this.#connect(https, opts as never, (err, socket) => callback(err, socket as never));
+  }
+
+  #connect(https: boolean, opts: buildConnector.Options, callback: buildConnector.Callback): void {
+    let connector: buildConnector.connector;
+    try {
+      connector = this.#currentConnector(https);
+    } catch (error) {
+      // TLS files that were never usable: this connection fails (as a connect failure).
+      process.nextTick(() => callback(error as Error, null));
+      return;
+    }
+    connector(opts, callback);
   }
 
   /** Open connections of the pool. */

@@ -1,37 +1,13 @@
 /**
- * HTTP hygiene between the app and the upstream (RFC 9110 §7.6, RFC 9112 §6): request framing
- * checks, hop-by-hop header removal, Via, X-Forwarded-* / Forwarded. Pure functions over
- * Node's flat `rawHeaders` lists.
+ * HTTP hygiene between the app and the upstream (RFC 9110 §7.6): hop-by-hop header removal,
+ * header names with `_`, Via, X-Forwarded-* / Forwarded. Pure functions over Node's flat
+ * `rawHeaders` lists. (Request framing is checked by Node's strict parser alone.)
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { connectionTokens, isHopByHop, rawConnectionTokens } from '@outrigger/runtime';
 import type { HeaderRewriter } from '../route/rewrite.js';
 
 export const VIA = '1.1 outrigger';
-
-/**
- * Request smuggling guards (RFC 9112 §6.3): `Content-Length` with `Transfer-Encoding`, differing
- * or malformed `Content-Length` values. Returns a reason, or undefined when the framing is sound.
- */
-export function framingProblem(raw: readonly string[]): string | undefined {
-  let length: string | undefined;
-  let transferEncoding = false;
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i] as string;
-    if (name.length === 14 && name.toLowerCase() === 'content-length') {
-      for (const part of (raw[i + 1] as string).split(',')) {
-        const value = part.trim();
-        if (!/^\d+$/.test(value)) return 'invalid Content-Length';
-        if (length !== undefined && length !== value) return 'differing Content-Length values';
-        length = value;
-      }
-    } else if (name.length === 17 && name.toLowerCase() === 'transfer-encoding') {
-      transferEncoding = true;
-    }
-  }
-  if (transferEncoding && length !== undefined) return 'both Content-Length and Transfer-Encoding';
-  return undefined;
-}
 
 export interface ForwardingOptions {
   /** The `Host` sent upstream. */
@@ -45,6 +21,11 @@ export interface ForwardingOptions {
   originalHost: string | undefined;
   rewriter: HeaderRewriter;
   credential: { name: string; value: string } | undefined;
+  /**
+   * Drop header names with `_` (nginx's default): `Transfer_Encoding` means `Transfer-Encoding`
+   * to some backends (CGI-style name mapping), a smuggling vector.
+   */
+  dropUnderscores?: boolean;
 }
 
 const FORWARDING_HEADERS = new Set(['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'forwarded']);
@@ -65,6 +46,7 @@ export function upstreamRequestHeaders(raw: readonly string[], opts: ForwardingO
     if (isHopByHop(lower, named) || lower === 'host' || lower === 'expect') continue;
     if (lower === idHeader || lower === credentialName) continue;
     if (opts.rewriter.drops(lower)) continue;
+    if (opts.dropUnderscores === true && lower.includes('_')) continue;
     const value = raw[i + 1] as string;
     if (lower === 'via') {
       via = via === undefined ? value : `${via}, ${value}`;

@@ -28,6 +28,8 @@ export interface ForwardResult {
 
 export interface ForwardEnv {
   requestIdHeader: string;
+  /** A request answered 408 because the app stopped sending its body. */
+  clientTimeout(): void;
   done(forward: Forward, result: ForwardResult): void;
 }
 
@@ -49,6 +51,8 @@ class Try implements Dispatcher.DispatchHandler {
   detached = false;
   timedOut = false;
   reused = false;
+  /** The socket's `bytesWritten` when this try took it (-1: unknown). */
+  writtenAtStart = -1;
   released = false;
   /** This try is a retry counted by the route's retry budget until it ends. */
   budgeted = false;
@@ -68,6 +72,14 @@ class Try implements Dispatcher.DispatchHandler {
     }
     this.started = true;
     this.reused = (this.connection?.served ?? 0) > 0;
+    this.writtenAtStart = this.connection?.socket?.bytesWritten ?? -1;
+  }
+
+  /** Whether any byte of this request may have reached the connection (unknown counts as yes). */
+  get wrote(): boolean {
+    if (!this.started) return false;
+    const socket = this.connection?.socket;
+    return socket === undefined || this.writtenAtStart < 0 || socket.bytesWritten > this.writtenAtStart;
   }
 
   /**
@@ -287,7 +299,7 @@ export class Forward {
       ? { kind: 'timeout' }
       : !connected
         ? { kind: 'connect_failure' }
-        : { kind: 'reset', reusedConnection: t.reused && !t.responseStarted };
+        : { kind: 'reset', reusedConnection: t.reused && !t.responseStarted, written: t.wrote };
     if (failure.kind !== 'timeout') this.route.cluster.record(t.endpoint, 'connect_failure', Date.now());
     if (this.#retry(failure)) {
       this.#scheduleRetry();
@@ -315,6 +327,7 @@ export class Forward {
     const route = this.route;
     const decision = route.policy.decide(failure, {
       method: this.req.method ?? 'GET',
+      idempotencyKey: this.req.headers['idempotency-key'] !== undefined,
       tries: this.#tries,
       bodyReplayable: this.body === undefined || this.body.replayable,
       reusedResetRetried: this.#reusedResetRetried,
@@ -322,7 +335,8 @@ export class Forward {
       budgetAllows: route.budget.allows(),
     });
     if (!decision.retry) {
-      if (decision.reason !== 'not_retriable' && decision.reason !== 'method') this.#flags.push(Flags.RetryLimit);
+      if (decision.reason === 'method' && failure.kind !== 'status') this.#flags.push(Flags.NotIdempotent);
+      else if (decision.reason !== 'not_retriable' && decision.reason !== 'method') this.#flags.push(Flags.RetryLimit);
       return false;
     }
     if (decision.reusedReset) this.#reusedResetRetried = true;
@@ -342,6 +356,10 @@ export class Forward {
 
   #tryTimeout(t: Try): void {
     if (t.detached || this.#current !== t) return;
+    if (this.body?.waitingOnClient === true) {
+      this.#clientTimeout(t);
+      return;
+    }
     t.timedOut = true;
     t.detach(new TimeoutError('per-try timeout'));
     this.error(t, new TimeoutError('per-try timeout'));
@@ -350,11 +368,33 @@ export class Forward {
   #routeTimeout(): void {
     if (this.#finished || this.#responded) return;
     const t = this.#current;
+    if (this.body?.waitingOnClient === true) {
+      this.#clientTimeout(t);
+      return;
+    }
     if (t !== undefined) {
       t.detach(new TimeoutError('route timeout'));
       this.#endTry(t);
     }
     this.#fail({ status: 504, code: 'OUTRIGGER_E_UPSTREAM_TIMEOUT', flags: [Flags.Timeout] });
+  }
+
+  /** The app stopped sending its body: its fault, not the upstream's (408, never retried). */
+  #clientTimeout(t: Try | undefined): void {
+    if (t !== undefined) {
+      t.detach(new AbandonedError('the client stopped sending its body'));
+      this.#endTry(t);
+    }
+    this.env.clientTimeout();
+    this.#fail(
+      {
+        status: 408,
+        code: 'OUTRIGGER_E_CLIENT_TIMEOUT',
+        flags: [Flags.DownstreamTimeout],
+        detail: `the request body stopped arriving (${this.body?.bytes ?? 0} bytes received)`,
+      },
+      true,
+    );
   }
 
   /** The request body grew over the limit while streaming. */
@@ -404,6 +444,7 @@ export class Forward {
     }
     this.route.budget.active--;
     this.route.cluster.breaker.requests--;
+    this.body?.release();
     if (this.#tries === 0) this.route.cluster.breaker.pending--;
     const url = this.req.url;
     const q = url === undefined ? -1 : url.indexOf('?');

@@ -6,6 +6,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
+import type { ReplayBudget } from '../cluster/replay_budget.js';
 
 export class BodyTooLargeError extends Error {
   constructor(readonly limit: number) {
@@ -27,11 +28,28 @@ export class RequestBody {
     private readonly keepBytes: number,
     private readonly maxBytes: number | undefined,
     private readonly onTooLarge: (err: BodyTooLargeError) => void,
+    /** The cluster's budget of kept bytes, shared by its requests. */
+    private readonly budget?: ReplayBudget,
   ) {}
+
+  /** Gives the kept bytes back to the cluster's budget (the request is done). */
+  release(): void {
+    this.budget?.give(this.#keptBytes);
+    this.#keptBytes = 0;
+    this.#kept = undefined;
+  }
 
   /** Whether a new try can send the whole body again. */
   get replayable(): boolean {
     return this.#total === 0 || this.#kept !== undefined;
+  }
+
+  /**
+   * Whether the proxy is waiting for the app to send more of the body: not all arrived, and the
+   * app's stream is not paused by backpressure from the upstream (then the upstream is slow).
+   */
+  get waitingOnClient(): boolean {
+    return !this.#ended && this.#error === undefined && this.#listening && !this.req.isPaused();
   }
 
   get bytes(): number {
@@ -74,11 +92,11 @@ export class RequestBody {
         return;
       }
       if (this.#kept !== undefined) {
-        if (this.#keptBytes + chunk.length <= this.keepBytes) {
+        if (this.#keptBytes + chunk.length <= this.keepBytes && (this.budget?.take(chunk.length) ?? true)) {
           this.#kept.push(chunk);
           this.#keptBytes += chunk.length;
         } else {
-          this.#kept = undefined;
+          this.release();
         }
       }
       const current = this.#current;

@@ -5,12 +5,15 @@ import type { RetryConfig } from '../schema.js';
 /** Why a try failed. `status` carries the upstream status code. */
 export type TryFailure =
   | { kind: 'connect_failure' }
-  | { kind: 'reset'; reusedConnection: boolean }
+  /** `written`: some byte of the request may have reached the connection. */
+  | { kind: 'reset'; reusedConnection: boolean; written: boolean }
   | { kind: 'timeout' }
   | { kind: 'status'; status: number; retryAfter?: string | undefined };
 
 export interface RetryContext {
   method: string;
+  /** The request carries an `Idempotency-Key`: the app says sending it twice is safe. */
+  idempotencyKey: boolean;
   /** Tries already made (1 after the first). */
   tries: number;
   /** Whether the request body can be sent again (none, or fully kept). */
@@ -32,6 +35,9 @@ export type RetryDecision =
       budgeted: boolean;
     }
   | { retry: false; reason: 'not_retriable' | 'method' | 'body' | 'attempts' | 'budget' | 'deadline' | 'retry_after' };
+
+/** RFC 9110 §9.2.2. */
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
 
 export class RetryPolicy {
   readonly #attempts: number;
@@ -67,12 +73,16 @@ export class RetryPolicy {
   }
 
   decide(failure: TryFailure, ctx: RetryContext, now = Date.now()): RetryDecision {
-    // A reset on a reused keep-alive connection before any response byte: the upstream provably
-    // did not process the request (RFC 9112 §9.3.1), so one retry is safe for any method.
-    const reusedReset = failure.kind === 'reset' && failure.reusedConnection && !ctx.reusedResetRetried;
+    // One free retry (as Go's transport and Envoy's reset-before-request do): when no byte of the
+    // request reached the connection, for any method; when a reused keep-alive connection was
+    // reset before any response byte (RFC 9112 §9.3.1), only for an idempotent request — a POST
+    // already written may have been processed, and sending it again could charge twice.
+    const replayable = IDEMPOTENT.has(ctx.method) || ctx.idempotencyKey;
+    const reusedReset =
+      failure.kind === 'reset' && !ctx.reusedResetRetried && (!failure.written || (failure.reusedConnection && replayable));
     if (!reusedReset) {
       if (!this.#covers(failure)) return { retry: false, reason: 'not_retriable' };
-      if (!this.#methods.has(ctx.method)) return { retry: false, reason: 'method' };
+      if (!this.#methods.has(ctx.method) && !ctx.idempotencyKey) return { retry: false, reason: 'method' };
       if (ctx.tries > this.#attempts) return { retry: false, reason: 'attempts' };
     }
     if (!ctx.bodyReplayable) return { retry: false, reason: 'body' };

@@ -112,7 +112,7 @@ t.test('2: POST to a 503 upstream → exactly one upstream request; the app sees
 t.test('2: POST to an upstream that resets after reading the body → one request, 502 with flag', async (t) => {
   const res = await get(agent, `${proxy.url}/resetter/pay`, { method: 'POST', body: 'charge=1' });
   t.equal(res.status, 502);
-  t.equal(res.headers['x-outrigger-flags'], 'UR');
+  t.equal(res.headers['x-outrigger-flags'], 'NIR,UR', 'not idempotent, not retried');
   t.match(JSON.parse(res.body), { error: { code: 'OUTRIGGER_E_UPSTREAM_RESET' } });
   t.equal(resetter.requests.length, 1, 'not retried');
 });
@@ -136,14 +136,28 @@ t.test('GET: a 503 with Retry-After is retried', async (t) => {
   t.equal(sometimes.requests.length, 2);
 });
 
-t.test('a reset on a reused connection before any response byte is retried once, even for POST', async (t) => {
+t.test('defect 1: a POST written to a reused connection that resets is not sent again; 502 with NIR', async (t) => {
+  const before = reuseReset.requests.length;
   const first = await get(agent, `${proxy.url}/reuse/a`, { method: 'POST', body: 'one' });
   t.equal(first.body, 'got 3');
   const second = await get(agent, `${proxy.url}/reuse/b`, { method: 'POST', body: 'two!' });
-  t.equal(second.status, 200, 'the proxy retried on a new connection');
-  t.equal(second.body, 'got 4');
-  t.equal(reuseReset.requests.length, 3);
-  t.not(reuseReset.requests[2]?.socket, reuseReset.requests[1]?.socket, 'on another connection');
+  t.equal(second.status, 502, 'the upstream may have received it: not retried');
+  t.equal(second.headers['x-outrigger-flags'], 'NIR,UR');
+  t.match(JSON.parse(second.body), { error: { code: 'OUTRIGGER_E_UPSTREAM_RESET' } });
+  t.equal(reuseReset.requests.length - before, 2, 'the POST reached the upstream once');
+});
+
+t.test('defect 1: with an Idempotency-Key, or for GET, a reset on a reused connection is retried once', async (t) => {
+  const fresh = await get(agent, `${proxy.url}/reuse/c`, { method: 'POST', body: 'abc' });
+  t.equal(fresh.body, 'got 3');
+  const before = reuseReset.requests.length;
+  const keyed = await get(agent, `${proxy.url}/reuse/d`, { method: 'POST', body: 'four', headers: { 'idempotency-key': 'k-1' } });
+  t.equal(keyed.status, 200, 'retried on a new connection');
+  t.equal(keyed.body, 'got 4');
+  t.equal(reuseReset.requests.length - before, 2);
+  t.not(reuseReset.requests.at(-1)?.socket, reuseReset.requests.at(-2)?.socket, 'on another connection');
+  const idempotent = await get(agent, `${proxy.url}/reuse/e`);
+  t.equal(idempotent.status, 200, 'GET retried');
 });
 
 t.test('4: an upstream failing 100 % under load stays within the retry budget', async (t) => {

@@ -15,6 +15,7 @@ const config: RetryConfig = {
 };
 const ctx: RetryContext = {
   method: 'GET',
+  idempotencyKey: false,
   tries: 1,
   bodyReplayable: true,
   reusedResetRetried: false,
@@ -34,7 +35,10 @@ t.test('retries what is configured, for idempotent methods, within attempts', as
   t.match(p.decide({ kind: 'connect_failure' }, { ...ctx, tries: 3 }), { retry: false, reason: 'attempts' });
   t.match(p.decide({ kind: 'connect_failure' }, { ...ctx, tries: 2 }), { retry: true });
   t.match(p.decide({ kind: 'status', status: 503 }, { ...ctx, budgetAllows: false }), { retry: false, reason: 'budget' });
-  t.match(p.decide({ kind: 'reset', reusedConnection: false }, { ...ctx, budgetAllows: false }), { retry: false, reason: 'budget' });
+  t.match(p.decide({ kind: 'reset', reusedConnection: false, written: true }, { ...ctx, budgetAllows: false }), {
+    retry: false,
+    reason: 'budget',
+  });
   t.match(
     p.decide({ kind: 'connect_failure' }, { ...ctx, budgetAllows: false }),
     { retry: true, budgeted: false },
@@ -45,18 +49,29 @@ t.test('retries what is configured, for idempotent methods, within attempts', as
   t.match(p.decide({ kind: 'connect_failure' }, { ...ctx, remainingMs: 5 }), { retry: false, reason: 'deadline' });
 });
 
-t.test('a reset on a reused connection is retried once for any method, without backoff or budget', async (t) => {
+t.test('a reset before any byte was written is retried once for any method, without backoff or budget', async (t) => {
   const p = new RetryPolicy({ ...config, attempts: 0, on: [] });
-  const reused = { kind: 'reset', reusedConnection: true } as const;
-  t.same(p.decide(reused, { ...ctx, method: 'POST', budgetAllows: false }), {
+  const unsent = { kind: 'reset', reusedConnection: true, written: false } as const;
+  t.same(p.decide(unsent, { ...ctx, method: 'POST', budgetAllows: false }), {
     retry: true,
     delayMs: 0,
     reusedReset: true,
     budgeted: false,
   });
-  t.match(p.decide(reused, { ...ctx, method: 'POST', reusedResetRetried: true }), { retry: false });
-  t.match(p.decide(reused, { ...ctx, method: 'POST', bodyReplayable: false }), { retry: false, reason: 'body' });
-  t.match(p.decide({ kind: 'reset', reusedConnection: false }, { ...ctx, method: 'POST' }), { retry: false });
+  t.match(p.decide(unsent, { ...ctx, method: 'POST', reusedResetRetried: true }), { retry: false });
+  t.match(p.decide(unsent, { ...ctx, method: 'POST', bodyReplayable: false }), { retry: false, reason: 'body' });
+  t.match(p.decide({ kind: 'reset', reusedConnection: false, written: false }, { ...ctx, method: 'POST' }), { retry: true });
+});
+
+t.test('a reset of a reused connection after the request was written: retried only when idempotent', async (t) => {
+  const p = new RetryPolicy({ ...config, attempts: 0, on: [] });
+  const written = { kind: 'reset', reusedConnection: true, written: true } as const;
+  t.match(p.decide(written, { ...ctx, method: 'POST' }), { retry: false }, 'a POST may have been processed');
+  t.match(p.decide(written, { ...ctx, method: 'POST', idempotencyKey: true }), { retry: true, reusedReset: true });
+  t.match(p.decide(written, { ...ctx, method: 'PUT' }), { retry: true, reusedReset: true });
+  t.match(p.decide({ kind: 'reset', reusedConnection: false, written: true }, { ...ctx, method: 'POST' }), { retry: false });
+  const normal = new RetryPolicy(config);
+  t.match(normal.decide({ kind: 'status', status: 503 }, { ...ctx, method: 'POST', idempotencyKey: true }), { retry: true });
 });
 
 t.test('jittered exponential backoff, capped', async (t) => {
