@@ -14,11 +14,13 @@ export class SinkBudget {
   unsaved = 0;
   /** Bytes being read for the sink right now. */
   reserved = 0;
+  /** Bytes read for the sink and held back before an event is complete (partial lines). */
+  held = 0;
   /** Tailers with a lane of this sink that found no room, with the bytes each wanted (oldest first). */
   readonly blocked = new Map<Tailer, number>();
 
   get used(): number {
-    return this.inFlight + this.unsaved + this.reserved;
+    return this.inFlight + this.unsaved + this.reserved + this.held;
   }
 }
 
@@ -79,6 +81,14 @@ export class InFlightBudget {
     b.inFlight -= bytes;
     b.unsaved += bytes;
     return b.unsaved >= this.share / 2;
+  }
+
+  /** Bytes held for `sink` outside any batch (partial lines) changed by `delta`. */
+  hold(sink: string, delta: number): void {
+    const b = this.sinks.get(sink);
+    if (!b) return;
+    b.held += delta;
+    if (delta < 0) this.wake(b);
   }
 
   /** What a checkpoint about to be written covers: release it with `saved()` once written. */

@@ -104,6 +104,7 @@ export class Pipeline {
     return {
       tryReserve: (t, lane, n) => this.budget.tryReserve(t, lane.sink, n),
       release: (lane, n) => this.budget.release(lane.sink, n),
+      held: (lane, delta) => this.budget.hold(lane.sink, delta),
       dispatch: (t, lane, d, safeEnd) => this.#dispatch(t, lane, d, safeEnd),
       sinksOf: (source) => this.#routes.sinksOf(source),
       readBytes: (t, n) => this.#m.readBytes.inc({ source: t.source, file: t.path }, n),

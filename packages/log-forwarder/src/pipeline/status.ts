@@ -59,7 +59,7 @@ export function pipelineStatus(parts: {
       health: r.sink.health(),
       ...(r.sink.status() as object),
       lag_bytes: lag.get(name) ?? 0,
-      pipeline_in_flight_bytes: b ? b.inFlight + b.reserved : 0,
+      pipeline_in_flight_bytes: b ? b.inFlight + b.reserved + b.held : 0,
       waiting_for_room: (b?.blocked.size ?? 0) > 0,
     };
   }

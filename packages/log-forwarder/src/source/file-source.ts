@@ -16,7 +16,7 @@ import { createParser } from '../parse/index.js';
 import { EventAssembler } from './assembler.js';
 import { Discovery } from './discovery.js';
 import { COMPRESSED, compileGlobs, type Globs } from './globs.js';
-import { decide, type FileIdentity } from './identity.js';
+import { decide, type FileIdentity, fingerprint } from './identity.js';
 import type { FileSourceConfig } from './index.js';
 import { type StartOffsets, Tailer, type TailerHost, type TailerOptions } from './tailer.js';
 
@@ -42,6 +42,9 @@ export class FileSource {
   readonly #discovery: Discovery;
   readonly #opts: TailerOptions;
   #chain: Promise<void> = Promise.resolve();
+  /** Watched paths that changed identity lately: since when a file renamed away from them may be unseen, until when to look. */
+  readonly #sweeps = new Map<string, { since: number; until: number }>();
+  readonly #sweepMs: number;
   #stopped = false;
 
   constructor(
@@ -61,6 +64,7 @@ export class FileSource {
       rotateWaitMs: config.rotate_wait_ms,
       pollIntervalMs: config.poll_interval_ms,
     };
+    this.#sweepMs = Math.max(config.rotate_wait_ms, 2 * config.rescan_interval_ms);
     this.#discovery = new Discovery(this.globs, config.rescan_interval_ms, {
       onPath: (p) => this.checkPath(p),
       onRescan: (found) => this.#rescanned(found),
@@ -71,7 +75,12 @@ export class FileSource {
 
   #assembler(): EventAssembler {
     const parser = createParser((this.config.parser ?? { type: 'raw' }) as { type: string });
-    return new EventAssembler(parser, this.config.multiline as MultilineOptions | undefined, this.config.max_line_bytes);
+    return new EventAssembler(
+      parser,
+      this.config.multiline as MultilineOptions | undefined,
+      this.config.max_line_bytes,
+      this.config.partial_timeout_ms,
+    );
   }
 
   #serial(fn: () => Promise<void>): Promise<void> {
@@ -127,37 +136,64 @@ export class FileSource {
   }
 
   async #openRotationSiblings(entries: readonly CheckpointEntry[], savedAt: number, claimed: Set<string>): Promise<void> {
-    const byDir = new Map<string, CheckpointEntry[]>();
-    for (const e of entries) {
-      const dir = path.dirname(e.path);
-      byDir.set(dir, [...(byDir.get(dir) ?? []), e]);
+    for (const e of entries) await this.#readUnseenRotations(e.path, savedAt, claimed, 'reading a rotation written while stopped');
+  }
+
+  /**
+   * Reads the files next to `watched` that are rotations of it (their names start with its name,
+   * the globs do not match them), were written after `since` and that we do not know: by identity
+   * (open, closed, or in `claimed`) nor by fingerprint (a copy of a file we read). Such a file was
+   * renamed away before we opened it — e.g. logrotate's `create` racing an app that reopens its log
+   * per write keeps the app's file as `app.log-YYYYMMDDHH.backup`.
+   */
+  async #readUnseenRotations(watched: string, since: number, claimed: ReadonlySet<string>, msg: string): Promise<void> {
+    const dir = path.dirname(watched);
+    const base = path.basename(watched);
+    let names: string[];
+    try {
+      names = await fsp.readdir(dir);
+    } catch {
+      return;
     }
-    for (const [dir, list] of byDir) {
-      let names: string[];
+    for (const name of names.sort()) {
+      if (name === base || !name.startsWith(base) || COMPRESSED.test(name)) continue;
+      const full = path.join(dir, name);
+      if (this.globs.matches(full) || this.globs.isExcluded(full)) continue;
+      let st: Stats;
       try {
-        names = await fsp.readdir(dir);
+        st = await fsp.stat(full);
       } catch {
         continue;
       }
-      for (const name of names.sort()) {
-        const owner = list.find((e) => name !== path.basename(e.path) && name.startsWith(path.basename(e.path)));
-        if (!owner) continue;
-        const full = path.join(dir, name);
-        if (this.globs.matches(full) || this.globs.isExcluded(full) || COMPRESSED.test(name)) continue;
-        let st: Stats;
-        try {
-          st = await fsp.stat(full);
-        } catch {
-          continue;
-        }
-        if (!st.isFile() || claimed.has(`${st.dev}:${st.ino}`) || st.mtimeMs <= savedAt) continue;
-        const t = await this.#open(owner.path, full, 0);
-        if (!t) continue;
-        this.host.info('reading a rotation written while stopped', { source: this.name, path: full, file: owner.path });
-        t.markRotated();
-        claimed.add(t.key);
-      }
+      const key = `${st.dev}:${st.ino}`;
+      if (!st.isFile() || st.mtimeMs <= since || claimed.has(key) || this.tailers.has(key) || this.#known.has(key)) continue;
+      if (await this.#isCopyOfKnown(full)) continue;
+      const t = await this.#open(watched, full, 0);
+      if (!t) continue;
+      this.host.info(msg, { source: this.name, path: full, file: watched });
+      t.markRotated();
     }
+  }
+
+  /** Do the first bytes of `file` match the fingerprint of a file we read (a copy of it)? */
+  async #isCopyOfKnown(file: string): Promise<boolean> {
+    const ids = [...[...this.tailers.values()].map((t) => t.identity), ...[...this.#known.values()].map((k) => k.identity)];
+    const longest = Math.max(0, ...ids.map((i) => i.fp_len));
+    if (longest === 0) return false;
+    let head: Buffer;
+    try {
+      const fh = await fsp.open(file, 'r');
+      try {
+        const buf = Buffer.alloc(longest);
+        const { bytesRead } = await fh.read(buf, 0, longest, 0);
+        head = buf.subarray(0, bytesRead);
+      } finally {
+        await fh.close();
+      }
+    } catch {
+      return false;
+    }
+    return ids.some((i) => i.fp_len > 0 && head.length >= i.fp_len && fingerprint(head.subarray(0, i.fp_len)) === i.fp);
   }
 
   /** Opens `real` (events carry `display` as their file), registers it and starts reading. */
@@ -194,10 +230,24 @@ export class FileSource {
     return t;
   }
 
-  /** Look at `p` again: a rotation away from it, a new file at it. */
+  /**
+   * Look at `p` again: a rotation away from it, a new file at it. After `p` changed identity, and
+   * for a while after (the rename of a file we never saw may come a moment later), also look for
+   * rotations of it that we never opened.
+   */
   checkPath(p: string): Promise<void> {
     return this.#serial(async () => {
       if (this.#stopped) return;
+      await this.#checkPath(p);
+      const sweep = this.#sweeps.get(p);
+      if (!sweep) return;
+      if (Date.now() > sweep.until) this.#sweeps.delete(p);
+      await this.#readUnseenRotations(p, sweep.since, new Set(), 'reading a file renamed away from a watched path before it was opened');
+    });
+  }
+
+  async #checkPath(p: string): Promise<void> {
+    {
       const t = this.byPath.get(p);
       let st: Stats | undefined;
       try {
@@ -207,6 +257,8 @@ export class FileSource {
       }
       if (t && (!st || st.dev !== t.identity.dev || st.ino !== t.identity.ino)) {
         this.byPath.delete(p);
+        const since = Math.min(t.openedAt, this.#sweeps.get(p)?.since ?? Number.POSITIVE_INFINITY);
+        this.#sweeps.set(p, { since, until: Date.now() + this.#sweepMs });
         // Still tailed under another name the globs match (renamed within the globs)?
         const elsewhere = [...this.byPath.values()].includes(t);
         if (!elsewhere) {
@@ -231,11 +283,12 @@ export class FileSource {
       // A file that appeared while we run is read from its beginning.
       const opened = await this.#open(p, p, 0);
       if (opened) this.byPath.set(p, opened);
-    });
+    }
   }
 
   #rescanned(found: string[]): void {
     const seen = new Set(found);
+    for (const p of this.#sweeps.keys()) void this.checkPath(p);
     for (const p of found) if (!this.byPath.has(p)) void this.checkPath(p);
     for (const p of [...this.byPath.keys()]) if (!seen.has(p)) void this.checkPath(p);
     // A path whose file was replaced without a watch event (same name, new inode).

@@ -25,6 +25,12 @@ export const fileSourceSchema = Type.Object(
       description: 'Longer lines are cut to this many bytes and flagged `truncated: true`; the rest of the line is skipped.',
     }),
     parser: Type.Optional(parserSchema),
+    partial_timeout_ms: Type.Integer({
+      minimum: 10,
+      default: 5000,
+      description:
+        'cri/docker: a split line whose final part has not come this long after its last part is delivered as it is, flagged `partial: true`.',
+    }),
     multiline: Type.Optional(multilineSchema),
     fingerprint_bytes: Type.Integer({
       minimum: 16,
