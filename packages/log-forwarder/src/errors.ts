@@ -27,7 +27,7 @@ export const errorCodes = {
   OUTRIGGER_E_LF_SINK_DROPPED:
     'A request failed `retry.max_attempts` times and its events were dropped, as `retry.on_exhausted: drop` asks; counted in `outrigger_log_forwarder_sink_dropped_events_total`.',
   OUTRIGGER_E_LF_DEAD_LETTER_FULL:
-    'The dead-letter file reached `dead_letter.max_bytes`; further rejected events are counted in `outrigger_log_forwarder_sink_dead_letter_overflow_events_total`, not written: inspect and empty the file.',
+    'The dead-letter file reached `dead_letter.max_bytes`. With `dead_letter.on_full: block` (default) the rejected events wait and nothing more is acknowledged (reading pauses) until the file has room: inspect it, then move or truncate it. With `drop` they are dropped, counted in `outrigger_log_forwarder_sink_dead_letter_overflow_events_total`.',
   OUTRIGGER_E_LF_LABEL_CARDINALITY:
     'A templated Loki label exceeded `max_label_values` distinct values; new values are sent as `__overflow__`: move that field to `structured_metadata`.',
 } as const;
