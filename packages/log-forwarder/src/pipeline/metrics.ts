@@ -106,8 +106,10 @@ export function createMetrics(ctx: MetricsContext, tailers: () => Tailer[], inFl
     parseErrors,
     checkpointWrites,
     checkpointErrors,
+    /** Removes the series of a file no tailer reads any more (keeps the label set bounded). */
     forgetFile(t: Tailer) {
-      readBytes.remove({ source: t.source, file: t.path });
+      const labels = { source: t.source, file: t.path };
+      for (const c of [readBytes, rotations, truncations]) c.remove(labels);
     },
   };
 }

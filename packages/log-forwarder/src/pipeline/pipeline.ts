@@ -122,8 +122,10 @@ export class Pipeline {
         this.checkpoints.changed();
       },
       done: (t) => {
-        this.sources.get(t.source)?.forget(t);
-        this.#m.forgetFile(t);
+        const source = this.sources.get(t.source);
+        source?.forget(t);
+        // A rotated file keeps the name it was tailed under: the live file there keeps the series.
+        if (![...(source?.tailers.values() ?? [])].some((o) => o.path === t.path)) this.#m.forgetFile(t);
         this.#log.info({ source: t.source, path: t.path, offset: t.committed }, 'file finished and closed');
         this.checkpoints.changed();
       },
