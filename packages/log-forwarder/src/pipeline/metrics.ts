@@ -92,6 +92,18 @@ export function createMetrics(ctx: MetricsContext, tailers: () => Tailer[], inFl
     labelNames: ['source'],
     registers,
   });
+  const givenUpBytes = new Counter({
+    name: n('given_up_bytes_total'),
+    help: 'Unread bytes of rotated or deleted files given up at max_open_files or the retention bounds, by reason.',
+    labelNames: ['source', 'reason'],
+    registers,
+  });
+  const givenUpFiles = new Counter({
+    name: n('given_up_files_total'),
+    help: 'Rotated or deleted files closed before they were read to their end, by reason.',
+    labelNames: ['source', 'reason'],
+    registers,
+  });
   const checkpointWrites = new Counter({ name: n('checkpoint_writes_total'), help: 'Checkpoint files written.', registers });
   const checkpointErrors = new Counter({ name: n('checkpoint_errors_total'), help: 'Checkpoint writes that failed.', registers });
   return {
@@ -106,6 +118,8 @@ export function createMetrics(ctx: MetricsContext, tailers: () => Tailer[], inFl
     parseErrors,
     checkpointWrites,
     checkpointErrors,
+    givenUpBytes,
+    givenUpFiles,
     /** Removes the series of a file no tailer reads any more (keeps the label set bounded). */
     forgetFile(t: Tailer) {
       const labels = { source: t.source, file: t.path };

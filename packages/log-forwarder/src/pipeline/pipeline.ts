@@ -129,6 +129,25 @@ export class Pipeline {
         this.#log.info({ source: t.source, path: t.path, offset: t.committed }, 'file finished and closed');
         this.checkpoints.changed();
       },
+      givenUp: (t, loss) => {
+        const bytes = Math.max(0, loss.to - loss.from);
+        this.#m.givenUpBytes.inc({ source: t.source, reason: loss.reason }, bytes);
+        this.#m.givenUpFiles.inc({ source: t.source, reason: loss.reason });
+        this.#log.error(
+          {
+            source: t.source,
+            path: t.path,
+            inode: t.identity.ino,
+            from: loss.from,
+            to: loss.to,
+            bytes,
+            sinks: t.sinkOffsets(),
+            reason: loss.reason,
+            code: 'OUTRIGGER_E_LF_FILE_GIVEN_UP',
+          },
+          'a rotated file was given up before every sink read it; its bytes [from, to) are not delivered',
+        );
+      },
       warn: (t, msg, err) =>
         this.#log.warn({ source: t.source, path: t.path, err: (err as Error | undefined)?.message, code: 'OUTRIGGER_E_LF_FILE_READ' }, msg),
       info: (msg, fields) => this.#log.info(fields ?? {}, msg),

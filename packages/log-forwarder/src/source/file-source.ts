@@ -21,6 +21,8 @@ import type { FileSourceConfig } from './index.js';
 import { type StartOffsets, Tailer, type TailerHost, type TailerOptions } from './tailer.js';
 
 export interface SourceHost extends TailerHost {
+  /** A rotated file closed before it was read and acknowledged to its end (a bound was hit): count and log the loss. */
+  givenUp(tailer: Tailer, loss: { reason: 'max_open_files' | 'retention_time' | 'retention_bytes'; from: number; to: number }): void;
   opened(tailer: Tailer): void;
   rotated(tailer: Tailer): void;
   info(msg: string, fields?: Record<string, unknown>): void;
@@ -45,6 +47,7 @@ export class FileSource {
   /** Watched paths that changed identity lately: since when a file renamed away from them may be unseen, until when to look. */
   readonly #sweeps = new Map<string, { since: number; until: number }>();
   readonly #sweepMs: number;
+  #capWarned = false;
   #stopped = false;
 
   constructor(
@@ -198,6 +201,7 @@ export class FileSource {
 
   /** Opens `real` (events carry `display` as their file), registers it and starts reading. */
   async #open(display: string, real: string, offset: number | 'end' | StartOffsets): Promise<Tailer | undefined> {
+    if (!(await this.#roomToOpen(real))) return undefined;
     let t: Tailer;
     try {
       const first = typeof offset === 'object' ? offset.offset : offset;
@@ -228,6 +232,52 @@ export class FileSource {
     this.host.opened(t);
     void t.run();
     return t;
+  }
+
+  /**
+   * Is there a slot under `max_open_files`? At the cap the rotated file rotated out longest ago is
+   * given up; with none rotated, the new file waits (found again at the next rescan).
+   */
+  async #roomToOpen(real: string): Promise<boolean> {
+    if (this.tailers.size < this.config.max_open_files) return true;
+    const oldest = this.#rotatedOldestFirst()[0];
+    if (oldest) {
+      await this.#giveUp(oldest, 'max_open_files');
+      return true;
+    }
+    if (!this.#capWarned) {
+      this.#capWarned = true;
+      this.host.sourceWarn(this.name, 'max_open_files reached; new files wait for a free slot', {
+        path: real,
+        max_open_files: this.config.max_open_files,
+        code: 'OUTRIGGER_E_LF_MAX_OPEN_FILES',
+      });
+    }
+    return false;
+  }
+
+  #rotatedOldestFirst(): Tailer[] {
+    return [...this.tailers.values()].filter((t) => t.rotated && !t.closed).sort((a, b) => a.rotatedAt - b.rotatedAt);
+  }
+
+  /** Gives up rotated files held longer than `rotated_retention_ms` or over `rotated_retention_bytes`. */
+  async #enforceRetention(): Promise<void> {
+    const { rotated_retention_ms: maxMs, rotated_retention_bytes: maxBytes } = this.config;
+    const rotated = this.#rotatedOldestFirst();
+    const now = Date.now();
+    let held = rotated.reduce((n, t) => n + t.size, 0);
+    for (const t of rotated) {
+      if (maxMs > 0 && now - t.rotatedAt > maxMs) await this.#giveUp(t, 'retention_time');
+      else if (maxBytes > 0 && held > maxBytes) await this.#giveUp(t, 'retention_bytes');
+      else continue;
+      held -= t.size;
+    }
+  }
+
+  async #giveUp(t: Tailer, reason: 'max_open_files' | 'retention_time' | 'retention_bytes'): Promise<void> {
+    this.host.givenUp(t, { reason, from: t.committed, to: t.size });
+    await t.close();
+    this.host.done(t);
   }
 
   /**
@@ -287,6 +337,7 @@ export class FileSource {
   }
 
   #rescanned(found: string[]): void {
+    void this.#serial(() => this.#enforceRetention());
     const seen = new Set(found);
     for (const p of this.#sweeps.keys()) void this.checkPath(p);
     for (const p of found) if (!this.byPath.has(p)) void this.checkPath(p);

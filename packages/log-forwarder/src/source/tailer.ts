@@ -96,6 +96,8 @@ export class Tailer {
   size = 0;
   rotated = false;
   lastGrowth = Date.now();
+  /** When it was rotated out of the globs (or deleted). */
+  rotatedAt = 0;
   /** When we opened it: a file renamed away from its path since then may be one we never saw. */
   readonly openedAt = Date.now();
   /** Bytes before this offset were read at least once (by some lane) since we opened the file. */
@@ -245,6 +247,7 @@ export class Tailer {
   markRotated(): void {
     if (this.rotated) return;
     this.rotated = true;
+    this.rotatedAt = Date.now();
     this.lastGrowth = Date.now();
     this.wake();
   }
