@@ -65,6 +65,7 @@ export function rules(config: ForwarderConfig): ConfigIssue[] {
         });
       }
     }
+    if (ml) issues.push(...multilineWarnings(name, s.parser as ParserLike | undefined, ml));
     const ts = (s.parser as { timestamp?: { format?: string } } | undefined)?.timestamp;
     if (ts) {
       const err = checkTimestampFormat(ts.format ?? 'rfc3339');
@@ -91,4 +92,47 @@ export function rules(config: ForwarderConfig): ConfigIssue[] {
     }
   }
   return issues;
+}
+
+interface ParserLike {
+  type: string;
+  message_field?: string;
+  pattern?: string;
+}
+
+/**
+ * Multiline runs after the parser, on each event's `message`: where the parser makes that a field
+ * of a structured line (json, logfmt) or a regex group, a pattern written for the raw line never
+ * matches, and every event is folded into the one before it (its fields lost). A warning: `check`
+ * prints it and still says OK.
+ */
+function multilineWarnings(
+  source: string,
+  parser: ParserLike | undefined,
+  ml: { start_pattern?: string; continuation_pattern?: string; preset?: string },
+): ConfigIssue[] {
+  const type = parser?.type ?? 'raw';
+  const rule = ml.start_pattern !== undefined ? 'start_pattern' : ml.continuation_pattern !== undefined ? 'continuation_pattern' : 'preset';
+  const path = `sources.${source}.multiline.${rule}`;
+  if (type === 'json' || type === 'logfmt') {
+    const field = parser?.message_field ?? (type === 'json' ? 'message' : 'msg');
+    return [
+      {
+        path,
+        severity: 'warning',
+        message: `parser ${type} makes one event per line and multiline matches its "${field}" field, not the line: a line whose "${field}" does not match is folded into the event before it and its fields are lost. Use parser raw (or regex) for multi-line text, or drop multiline`,
+      },
+    ];
+  }
+  if (type === 'regex' && parser?.pattern?.includes('(?<message>')) {
+    return [
+      {
+        path,
+        severity: 'warning',
+        message:
+          'multiline matches the regex parser\'s "message" group, not the whole line (and a line the regex does not match is its whole raw line): a pattern written for the line start may never match',
+      },
+    ];
+  }
+  return [];
 }

@@ -56,7 +56,7 @@ export function podDefinition(version: string, definitions: readonly SidecarDefi
         const key = sectionKey(d.name);
         if (whole[key] === undefined) return [];
         const unit = { ...(whole[key] as object), ...runtime } as SidecarConfig<SidecarDefinition['schema']>;
-        return (d.rules?.(unit, ctx) ?? []).map((i) => ({ path: `${key}.${i.path}`, message: i.message }));
+        return (d.rules?.(unit, ctx) ?? []).map((i) => ({ ...i, path: `${key}.${i.path}` }));
       });
     },
   };

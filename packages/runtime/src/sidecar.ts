@@ -14,6 +14,8 @@ import type { RuntimeConfig } from './runtime-config.js';
 export interface ConfigIssue {
   path: string;
   message: string;
+  /** A rule's `warning` does not fail the config: `check` prints it before `OK`, `run` logs it. */
+  severity?: 'error' | 'warning';
 }
 
 export interface RuleContext {

@@ -12,7 +12,7 @@ import { type Schema, validate } from './validate.js';
 export { parseConfigText } from './parse.js';
 
 export type LoadResult<C> =
-  | { ok: true; config: C }
+  | { ok: true; config: C; warnings?: ConfigIssue[] }
   | { ok: false; code: 'OUTRIGGER_E_CONFIG_READ' | 'OUTRIGGER_E_CONFIG'; issues: ConfigIssue[] };
 
 /** The whole config schema of a sidecar: its own keys plus the runtime's. */
@@ -50,11 +50,14 @@ export function resolveConfig<C>(definition: ConfigDefinition, raw: unknown, env
       base,
     ),
   );
+  const warnings: ConfigIssue[] = [];
   if (all.length === 0 && definition.rules) {
-    all.push(...definition.rules(value as SidecarConfig<TObject>, { resolvePath: (p) => resolve(base, p) }));
+    for (const issue of definition.rules(value as SidecarConfig<TObject>, { resolvePath: (p) => resolve(base, p) })) {
+      (issue.severity === 'warning' ? warnings : all).push(issue);
+    }
   }
   if (all.length > 0) return { ok: false, code: 'OUTRIGGER_E_CONFIG', issues: all };
-  return { ok: true, config: deepFreeze(value) as C };
+  return { ok: true, config: deepFreeze(value) as C, ...(warnings.length > 0 ? { warnings } : {}) };
 }
 
 /** Reads, decodes and parses a config file; problems come back as issues (`OUTRIGGER_E_CONFIG_READ`). */
