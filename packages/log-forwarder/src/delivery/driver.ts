@@ -318,11 +318,25 @@ export class DeliveryDriver implements Sink {
     }
   }
 
-  /** A signal that aborts at shutdown or after request_timeout_ms; `clear()` drops the timer. */
+  /**
+   * A signal that aborts at shutdown or after request_timeout_ms; `clear()` drops the timer and the
+   * listener. Not `AbortSignal.any([shutdown, timeout])`: signals combined with the long-lived
+   * shutdown signal pile up in it over a long outage (one per attempt; Node's issue tracker).
+   */
   #deadline(ms = this.#config.request_timeout_ms): { signal: AbortSignal; clear(): void } {
-    const timeout = new AbortController();
-    const timer = setTimeout(() => timeout.abort(new DOMException(`timed out after ${ms} ms`, 'TimeoutError')), ms);
-    return { signal: AbortSignal.any([this.#shutdown.signal, timeout.signal]), clear: () => clearTimeout(timer) };
+    const controller = new AbortController();
+    const shutdown = this.#shutdown.signal;
+    const onShutdown = () => controller.abort(shutdown.reason);
+    if (shutdown.aborted) onShutdown();
+    else shutdown.addEventListener('abort', onShutdown, { once: true });
+    const timer = setTimeout(() => controller.abort(new DOMException(`timed out after ${ms} ms`, 'TimeoutError')), ms);
+    return {
+      signal: controller.signal,
+      clear: () => {
+        clearTimeout(timer);
+        shutdown.removeEventListener('abort', onShutdown);
+      },
+    };
   }
 
   async #attempt(request: RequestEvents): Promise<SendResult> {
