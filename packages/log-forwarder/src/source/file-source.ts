@@ -112,7 +112,9 @@ export class FileSource {
         if (d.kind === 'different') continue; // the inode now holds another file: found below as new
         const matched = this.globs.matches(loc.path);
         // Same file: each sink resumes at its own offset. Truncated: every sink from 0.
-        const t = await this.#open(matched ? loc.path : e.path, loc.path, d.kind === 'same' ? start : { offset: 0 });
+        // A checkpointed file is opened whatever max_open_files says: left out, it would drop out of
+        // the checkpoint with its unread lines.
+        const t = await this.#open(matched ? loc.path : e.path, loc.path, d.kind === 'same' ? start : { offset: 0 }, true);
         if (!t) continue;
         if (d.kind === 'truncated') this.host.truncated(t);
         if (!matched) t.markRotated();
@@ -200,8 +202,8 @@ export class FileSource {
   }
 
   /** Opens `real` (events carry `display` as their file), registers it and starts reading. */
-  async #open(display: string, real: string, offset: number | 'end' | StartOffsets): Promise<Tailer | undefined> {
-    if (!(await this.#roomToOpen(real))) return undefined;
+  async #open(display: string, real: string, offset: number | 'end' | StartOffsets, checkpointed = false): Promise<Tailer | undefined> {
+    if (!checkpointed && !(await this.#roomToOpen(real))) return undefined;
     let t: Tailer;
     try {
       const first = typeof offset === 'object' ? offset.offset : offset;
