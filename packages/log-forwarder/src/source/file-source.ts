@@ -47,6 +47,8 @@ export class FileSource {
   /** Watched paths that changed identity lately: since when a file renamed away from them may be unseen, until when to look. */
   readonly #sweeps = new Map<string, { since: number; until: number }>();
   readonly #sweepMs: number;
+  /** Per watched path: when we opened the last file we tailed there. */
+  readonly #lastOpenedAt = new Map<string, number>();
   #capWarned = false;
   #stopped = false;
 
@@ -118,7 +120,7 @@ export class FileSource {
         if (!t) continue;
         if (d.kind === 'truncated') this.host.truncated(t);
         if (!matched) t.markRotated();
-        else this.byPath.set(loc.path, t);
+        else this.#tailAt(loc.path, t);
         claimed.add(t.key);
       }
       if (savedAt !== undefined) await this.#openRotationSiblings(entries, savedAt, claimed);
@@ -134,7 +136,7 @@ export class FileSource {
         const fresh = savedAt !== undefined && st.mtimeMs > savedAt;
         const offset = fresh || this.config.start_at !== 'end' ? 0 : 'end';
         const t = await this.#open(p, p, offset);
-        if (t) this.byPath.set(p, t);
+        if (t) this.#tailAt(p, t);
       }
     });
     this.#discovery.start();
@@ -309,8 +311,7 @@ export class FileSource {
       }
       if (t && (!st || st.dev !== t.identity.dev || st.ino !== t.identity.ino)) {
         this.byPath.delete(p);
-        const since = Math.min(t.openedAt, this.#sweeps.get(p)?.since ?? Number.POSITIVE_INFINITY);
-        this.#sweeps.set(p, { since, until: Date.now() + this.#sweepMs });
+        this.#sweepSoon(p, t.openedAt);
         // Still tailed under another name the globs match (renamed within the globs)?
         const elsewhere = [...this.byPath.values()].includes(t);
         if (!elsewhere) {
@@ -332,9 +333,28 @@ export class FileSource {
         return;
       }
       if (this.byPath.has(p)) return;
-      // A file that appeared while we run is read from its beginning.
+      // A file that appeared while we run is read from its beginning. Files that were at `p`
+      // since the last one we opened there, and are renamed away already, are looked for too.
+      const last = this.#lastOpenedAt.get(p);
+      if (last !== undefined) this.#sweepSoon(p, last);
       const opened = await this.#open(p, p, 0);
-      if (opened) this.byPath.set(p, opened);
+      if (opened) this.#tailAt(p, opened);
+    }
+  }
+
+  /** Look for unseen rotations of `p` written since `since`, now and for `#sweepMs`. */
+  #sweepSoon(p: string, since: number): void {
+    const prev = this.#sweeps.get(p)?.since ?? Number.POSITIVE_INFINITY;
+    this.#sweeps.set(p, { since: Math.min(since, prev), until: Date.now() + this.#sweepMs });
+  }
+
+  #tailAt(p: string, t: Tailer): void {
+    this.byPath.set(p, t);
+    this.#lastOpenedAt.delete(p);
+    this.#lastOpenedAt.set(p, t.openedAt);
+    if (this.#lastOpenedAt.size > KNOWN_MAX) {
+      const first = this.#lastOpenedAt.keys().next().value;
+      if (first !== undefined) this.#lastOpenedAt.delete(first);
     }
   }
 

@@ -65,7 +65,14 @@ t.test('a file re-created at the path and renamed away by logrotate before it is
   // What is on disk is what must arrive. (On a second hit in one run logrotate itself renames
   // over the first .backup: those lines are gone from disk for every reader.)
   const onDisk: string[] = [];
-  for (const name of await readdir(logs)) if (name.startsWith('app.log')) onDisk.push(...(await linesOf(name)));
+  const fileOf = new Map<string, string>();
+  for (const name of await readdir(logs)) {
+    if (!name.startsWith('app.log')) continue;
+    for (const l of await linesOf(name)) {
+      onDisk.push(l);
+      fileOf.set(l, name);
+    }
+  }
 
   const mem = fwd.memory.get('mem');
   const delivered = () => new Set(mem?.messages());
@@ -78,7 +85,15 @@ t.test('a file re-created at the path and renamed away by logrotate before it is
   ).catch(() => undefined);
   const got = delivered();
   t.equal(inBackup.filter((l) => !got.has(l)).length, 0, `every line of the .backup arrived (${inBackup.length})`);
-  t.equal(onDisk.filter((l) => !got.has(l)).length, 0, `no line on disk lost (${onDisk.length} on disk, ${written} written)`);
+  const lost = onDisk.filter((l) => !got.has(l));
+  t.equal(lost.length, 0, `no line on disk lost (${onDisk.length} on disk, ${written} written)`);
+  if (lost.length > 0)
+    t.comment(
+      `lost, e.g.: ${lost
+        .slice(0, 3)
+        .map((l) => `${l} (in ${fileOf.get(l)})`)
+        .join('; ')}; in files ${[...new Set(lost.map((l) => fileOf.get(l)))].join(', ')}`,
+    );
   const counts = countBy(mem?.messages() ?? []);
   t.equal([...counts.values()].filter((n) => n > 1).length, 0, 'no line repeated');
 });
