@@ -62,7 +62,7 @@ t.test('integers outside int64 and 1e21 are doubleValue; the batch is accepted w
   t.same(rejected, [], 'the receiver rejected nothing');
   t.equal(records.length, 2, 'both records arrived');
   const attrs = records[0]?.attributes ?? {};
-  t.same(attrs.big, { double: 18446744073709551615 });
+  t.same(attrs.big, { double: Number('18446744073709551615') });
   t.same(attrs.huge, { double: 1e21 });
   t.equal(attrs.n, -42n, 'a safe integer stays an intValue');
   t.equal(attrs.max, 9007199254740991n);
