@@ -6,7 +6,7 @@ import type { Pool } from 'undici';
 import { BufferBudget } from './body/budget.js';
 import type { AdapterConfig } from './config.js';
 import { Engine } from './engine.js';
-import { listenAddress, listenWarnings } from './listen.js';
+import { listenAddress } from './listen.js';
 import { AdapterMetrics } from './metrics.js';
 import { AdapterProxy } from './proxy.js';
 import { Listener } from './server.js';
@@ -78,7 +78,6 @@ async function closeGeneration(g: Generation, destroy: boolean): Promise<void> {
 }
 
 export function buildAdapter(config: AdapterConfig, ctx: SidecarContext): SidecarInstance {
-  for (const w of listenWarnings(config)) ctx.logger.warn({ path: w.path }, w.message);
   const metrics = new AdapterMetrics(ctx.metrics, (s) => ctx.metricName(s));
   const budget = new BufferBudget(config.body.max_buffered_bytes);
   metrics.observeBudget(budget);

@@ -30,8 +30,8 @@ export const definition: SidecarDefinition<typeof schema> = {
     ...tlsConfigIssues(config.upstream.tls, 'upstream.tls'),
     ...listenIssues(config as AdapterConfig),
     ...serverIssues(config as AdapterConfig),
+    ...listenWarnings(config as AdapterConfig),
   ],
-  warnings: (config) => listenWarnings(config as AdapterConfig),
   build: (config, ctx) => buildAdapter(config as AdapterConfig, ctx),
   commands: {
     test: testCommand((config, configPath) => compileOrThrow(config, fromConfigFile(configPath))),

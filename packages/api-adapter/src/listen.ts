@@ -38,6 +38,7 @@ export function listenWarnings(config: ListenConfig): ConfigIssue[] {
   return [
     {
       path: 'listen',
+      severity: 'warning',
       message: `outbound mode on ${config.listen}: whoever reaches this address calls ${redactUrl(config.upstream.url)} with the pod's credentials`,
     },
   ];

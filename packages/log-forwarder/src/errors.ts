@@ -7,6 +7,10 @@ export const errorCodes = {
   OUTRIGGER_E_LF_FILE_READ: 'A tailed file could not be opened or read (permissions, I/O error); it is retried at the next rescan.',
   OUTRIGGER_E_LF_FILE_LOST:
     'A file with an unfinished checkpoint was not found again (deleted while the forwarder was stopped); its unread lines cannot be delivered.',
+  OUTRIGGER_E_LF_FILE_GIVEN_UP:
+    'A rotated or deleted file still unread (a sink down or slow) was closed at `max_open_files`, `rotated_retention_ms` or `rotated_retention_bytes`; the log names the file and the byte range not delivered, `outrigger_log_forwarder_given_up_bytes_total` counts it.',
+  OUTRIGGER_E_LF_MAX_OPEN_FILES:
+    'A source has `max_open_files` open and none of them is rotated: new files wait for a free slot (found again at the next rescan). Raise the cap or narrow the globs.',
   OUTRIGGER_E_LF_LINE_TRUNCATED:
     'A line was longer than `max_line_bytes`; its head was delivered with `truncated: true` and the rest skipped: raise the limit if whole lines are needed.',
   OUTRIGGER_E_LF_SINK_WRITE:
@@ -27,7 +31,7 @@ export const errorCodes = {
   OUTRIGGER_E_LF_SINK_DROPPED:
     'A request failed `retry.max_attempts` times and its events were dropped, as `retry.on_exhausted: drop` asks; counted in `outrigger_log_forwarder_sink_dropped_events_total`.',
   OUTRIGGER_E_LF_DEAD_LETTER_FULL:
-    'The dead-letter file reached `dead_letter.max_bytes`; further rejected events are counted in `outrigger_log_forwarder_sink_dead_letter_overflow_events_total`, not written: inspect and empty the file.',
+    'The dead-letter file reached `dead_letter.max_bytes`. With `dead_letter.on_full: block` (default) the rejected events wait and nothing more is acknowledged (reading pauses) until the file has room: inspect it, then move or truncate it. With `drop` they are dropped, counted in `outrigger_log_forwarder_sink_dead_letter_overflow_events_total`.',
   OUTRIGGER_E_LF_LABEL_CARDINALITY:
     'A templated Loki label exceeded `max_label_values` distinct values; new values are sent as `__overflow__`: move that field to `structured_metadata`.',
 } as const;

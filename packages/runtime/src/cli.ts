@@ -91,9 +91,10 @@ async function finish(
   io: CliIo,
 ): Promise<number> {
   const problems = (issues: readonly ConfigIssue[]) => `${configPath}: ${issues.length} problem${issues.length === 1 ? '' : 's'}`;
+  const warnings = result.ok ? (result.warnings ?? []) : [];
   if (command === 'check') {
     if (result.ok) {
-      for (const w of result.warnings ?? []) io.stderr.write(`warning: ${w.path}: ${w.message}\n`);
+      for (const w of warnings) io.stderr.write(`warning: ${w.path}: ${w.message}\n`);
       io.stdout.write('OK\n');
       return exitCodes.ok;
     }
@@ -112,7 +113,9 @@ async function finish(
     return exitCodes.config;
   }
   const single = plan.units.length === 1 && plan.units[0]?.section === undefined;
-  return runProcess(plan, result.config, configPath, createLogger(single ? name : { process: name }, result.config.log.level));
+  const handle = createLogger(single ? name : { process: name }, result.config.log.level);
+  for (const w of warnings) handle.logger.warn({ code: 'OUTRIGGER_E_CONFIG', path: w.path }, `config: ${w.message}`);
+  return runProcess(plan, result.config, configPath, handle);
 }
 
 type Config = SidecarConfig<TObject>;

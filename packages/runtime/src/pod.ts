@@ -53,7 +53,7 @@ function eachUnit(
     const key = sectionKey(d.name);
     if (whole[key] === undefined) return [];
     const unit = { ...(whole[key] as object), ...runtime } as UnitConfig;
-    return (fn(d, unit) ?? []).map((i) => ({ path: `${key}.${i.path}`, message: i.message }));
+    return (fn(d, unit) ?? []).map((i) => ({ ...i, path: `${key}.${i.path}` }));
   });
 }
 
@@ -68,6 +68,5 @@ export function podDefinition(version: string, definitions: readonly SidecarDefi
     defaultAdminPort: podPorts.admin,
     defaultProbePort: podPorts.probes,
     rules: (config, ctx) => eachUnit(definitions, config, (d, unit) => d.rules?.(unit, ctx)),
-    warnings: (config) => eachUnit(definitions, config, (d, unit) => d.warnings?.(unit)),
   };
 }

@@ -14,6 +14,8 @@ import type { RuntimeConfig } from './runtime-config.js';
 export interface ConfigIssue {
   path: string;
   message: string;
+  /** A rule's `warning` does not fail the config: `check` prints it before `OK`, `run` logs it. */
+  severity?: 'error' | 'warning';
 }
 
 export interface RuleContext {
@@ -99,11 +101,6 @@ export interface ConfigDefinition<S extends TObject = TObject> {
    * names (through `ctx.resolvePath`) but must open no sockets: `check` runs them.
    */
   rules?(config: SidecarConfig<S>, ctx: RuleContext): ConfigIssue[];
-  /**
-   * Things that are allowed but risky (run on a valid config): `check` prints them and still
-   * exits 0. Like `rules`, they open no sockets.
-   */
-  warnings?(config: SidecarConfig<S>): ConfigIssue[];
 }
 
 export interface SidecarDefinition<S extends TObject = TObject> extends ConfigDefinition<S> {

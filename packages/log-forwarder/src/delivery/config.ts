@@ -62,8 +62,12 @@ export const DeadLetterSchema = Type.Object(
     max_bytes: Type.Integer({
       minimum: 1024,
       default: 104_857_600,
+      description: 'Size cap of the dead-letter file. What happens once it is reached is `on_full`.',
+    }),
+    on_full: Type.Union([Type.Literal('block'), Type.Literal('drop')], {
+      default: 'block',
       description:
-        'Size cap of the dead-letter file; once reached, further rejected events are counted (outrigger_log_forwarder_sink_dead_letter_overflow_events_total) and logged, not written.',
+        'When the dead-letter file is at max_bytes: `block` holds the rejected events and stops acknowledging (reading pauses, the log files stay the buffer) until the file has room again (moved, truncated or a larger cap); `drop` drops them, counted (outrigger_log_forwarder_sink_dead_letter_overflow_events_total) and logged.',
     }),
   },
   { additionalProperties: false, default: {}, description: 'Where events the remote rejected for good (4xx other than 408/429) are kept.' },

@@ -1,11 +1,12 @@
 /**
  * The dead-letter file: events a remote rejected for good, one JSON object per line with the error,
- * so nothing is ever dropped silently. Size-capped: past `maxBytes` an entry is counted and logged
- * instead of written (the oldest entries, usually the first sign of a problem, are kept).
+ * so nothing is ever dropped silently. Size-capped: `append` writes the entries that fit under
+ * `maxBytes`, in order, and returns the rest — the driver decides whether they wait (backpressure)
+ * or are dropped (`dead_letter.on_full`). Once full, the file's size is read again before each
+ * write, so an operator who moves or truncates it makes room.
  */
 import { mkdir, open, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { Logger } from 'pino';
 import type { LogEvent } from '../sink/sink.js';
 
 export interface DeadLetter {
@@ -19,15 +20,12 @@ export interface DeadLetterOptions {
   path: string;
   maxBytes: number;
   sink: string;
-  logger: Logger;
-  /** Called with the number of entries that did not fit under the cap. */
-  onOverflow?(count: number): void;
 }
 
 export class DeadLetterFile {
   #size: number | undefined;
   #chain: Promise<void> = Promise.resolve();
-  #overflowWarned = false;
+  #full = false;
 
   constructor(private readonly options: DeadLetterOptions) {}
 
@@ -36,7 +34,7 @@ export class DeadLetterFile {
   }
 
   /** Appends the entries (in order, one write per call); resolves once they are on disk. */
-  append(entries: readonly DeadLetter[]): Promise<{ written: number; overflow: number }> {
+  append(entries: readonly DeadLetter[]): Promise<{ written: number; rest: DeadLetter[] }> {
     const result = this.#chain.then(() => this.#write(entries));
     this.#chain = result.then(
       () => undefined,
@@ -45,9 +43,9 @@ export class DeadLetterFile {
     return result;
   }
 
-  async #write(entries: readonly DeadLetter[]): Promise<{ written: number; overflow: number }> {
-    const { path, maxBytes, sink, logger } = this.options;
-    if (this.#size === undefined) {
+  async #write(entries: readonly DeadLetter[]): Promise<{ written: number; rest: DeadLetter[] }> {
+    const { path, maxBytes, sink } = this.options;
+    if (this.#size === undefined || this.#full) {
       await mkdir(dirname(path), { recursive: true });
       this.#size = await stat(path).then(
         (s) => s.size,
@@ -57,7 +55,7 @@ export class DeadLetterFile {
     const time = new Date().toISOString();
     const lines: string[] = [];
     let bytes = 0;
-    let overflow = 0;
+    let fit = 0;
     for (const entry of entries) {
       const line = `${JSON.stringify({
         time,
@@ -68,12 +66,11 @@ export class DeadLetterFile {
         event: entry.event,
       })}\n`;
       const size = Buffer.byteLength(line);
-      if (this.#size + bytes + size > maxBytes) {
-        overflow++;
-        continue;
-      }
+      // An empty file takes one entry whatever its size, so an entry larger than the cap cannot block forever.
+      if (this.#size + bytes + size > maxBytes && this.#size + bytes > 0) break;
       lines.push(line);
       bytes += size;
+      fit++;
     }
     if (lines.length > 0) {
       const handle = await open(path, 'a');
@@ -85,16 +82,7 @@ export class DeadLetterFile {
       }
       this.#size += bytes;
     }
-    if (overflow > 0) {
-      this.options.onOverflow?.(overflow);
-      if (!this.#overflowWarned) {
-        this.#overflowWarned = true;
-        logger.error(
-          { code: 'OUTRIGGER_E_LF_DEAD_LETTER_FULL', sink, path, max_bytes: maxBytes },
-          'dead-letter file is full; further rejected events are counted, not written',
-        );
-      }
-    }
-    return { written: lines.length, overflow };
+    this.#full = fit < entries.length;
+    return { written: lines.length, rest: entries.slice(fit) };
   }
 }

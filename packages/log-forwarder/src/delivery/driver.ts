@@ -64,6 +64,9 @@ export interface DriverOptions {
   random?: () => number;
 }
 
+/** How often a full dead-letter file is looked at again for room. */
+const DEAD_LETTER_ROOM_CHECK_MS = 1000;
+
 export class DeliveryDriver implements Sink {
   readonly name: string;
   readonly #type: string;
@@ -96,6 +99,8 @@ export class DeliveryDriver implements Sink {
   #sentEvents = 0;
   #deadLettered = 0;
   #dropped = 0;
+  #deadLetterFull = false;
+  #deadLetterDropped = 0;
   #lastError: { time: string; reason: string } | undefined;
 
   constructor(options: DriverOptions) {
@@ -113,8 +118,6 @@ export class DeliveryDriver implements Sink {
       path,
       maxBytes: config.dead_letter.max_bytes,
       sink: name,
-      logger: this.#logger,
-      onOverflow: (n) => this.#metrics.deadLetterOverflow.inc({ sink: name }, n),
     });
   }
 
@@ -315,11 +318,25 @@ export class DeliveryDriver implements Sink {
     }
   }
 
-  /** A signal that aborts at shutdown or after request_timeout_ms; `clear()` drops the timer. */
+  /**
+   * A signal that aborts at shutdown or after request_timeout_ms; `clear()` drops the timer and the
+   * listener. Not `AbortSignal.any([shutdown, timeout])`: signals combined with the long-lived
+   * shutdown signal pile up in it over a long outage (one per attempt; Node's issue tracker).
+   */
   #deadline(ms = this.#config.request_timeout_ms): { signal: AbortSignal; clear(): void } {
-    const timeout = new AbortController();
-    const timer = setTimeout(() => timeout.abort(new DOMException(`timed out after ${ms} ms`, 'TimeoutError')), ms);
-    return { signal: AbortSignal.any([this.#shutdown.signal, timeout.signal]), clear: () => clearTimeout(timer) };
+    const controller = new AbortController();
+    const shutdown = this.#shutdown.signal;
+    const onShutdown = () => controller.abort(shutdown.reason);
+    if (shutdown.aborted) onShutdown();
+    else shutdown.addEventListener('abort', onShutdown, { once: true });
+    const timer = setTimeout(() => controller.abort(new DOMException(`timed out after ${ms} ms`, 'TimeoutError')), ms);
+    return {
+      signal: controller.signal,
+      clear: () => {
+        clearTimeout(timer);
+        shutdown.removeEventListener('abort', onShutdown);
+      },
+    };
   }
 
   async #attempt(request: RequestEvents): Promise<SendResult> {
@@ -372,21 +389,55 @@ export class DeliveryDriver implements Sink {
     return this.#toDeadLetter(entries);
   }
 
-  /** Writes dead letters, retrying the file write until it works or shutdown cuts it. */
+  /**
+   * Writes dead letters, retrying the file write until it works or shutdown cuts it. A full file
+   * (`dead_letter.on_full: block`) holds the rest and retries until it has room: the job stays
+   * unfinished, so nothing after it is acknowledged and reading pauses once the cap is reached.
+   */
   async #toDeadLetter(entries: DeadLetter[]): Promise<boolean> {
+    let pending = entries;
+    const { max_bytes, on_full } = this.#config.dead_letter;
     for (let attempt = 0; ; attempt++) {
+      let wait: number;
       try {
-        const { written } = await this.#deadLetter.append(entries);
+        const { written, rest } = await this.#deadLetter.append(pending);
         this.#metrics.deadLettered.inc({ sink: this.name }, written);
         this.#deadLettered += written;
-        return true;
+        if (rest.length === 0) {
+          if (this.#deadLetterFull) {
+            this.#deadLetterFull = false;
+            this.#metrics.deadLetterFull.set({ sink: this.name }, 0);
+            this.#logger.info({ path: this.#deadLetter.path }, 'dead-letter file has room again; delivery continues');
+          }
+          return true;
+        }
+        if (on_full === 'drop') {
+          this.#metrics.deadLetterOverflow.inc({ sink: this.name }, rest.length);
+          this.#deadLetterDropped += rest.length;
+          this.#logger.error(
+            { code: 'OUTRIGGER_E_LF_DEAD_LETTER_FULL', events: rest.length, path: this.#deadLetter.path, max_bytes, first_id: rest[0]?.id },
+            'dead-letter file is full; rejected events dropped (dead_letter.on_full: drop)',
+          );
+          return true;
+        }
+        pending = rest;
+        if (!this.#deadLetterFull) {
+          this.#deadLetterFull = true;
+          this.#metrics.deadLetterFull.set({ sink: this.name }, 1);
+          this.#logger.error(
+            { code: 'OUTRIGGER_E_LF_DEAD_LETTER_FULL', events: rest.length, path: this.#deadLetter.path, max_bytes },
+            'dead-letter file is full; holding the rejected events and acknowledging nothing until it has room (move or truncate it, or raise dead_letter.max_bytes)',
+          );
+        }
+        wait = DEAD_LETTER_ROOM_CHECK_MS; // one stat a second: room appears when an operator acts
       } catch (error) {
         this.#logger.error({ err: error, path: this.#deadLetter.path }, 'cannot write the dead-letter file; retrying');
-        try {
-          await delay(backoffDelay(attempt, { baseMs: 500, maxMs: 30_000 }, this.#random), this.#shutdown.signal);
-        } catch {
-          return false;
-        }
+        wait = backoffDelay(attempt, { baseMs: 500, maxMs: 30_000 }, this.#random);
+      }
+      try {
+        await delay(wait, this.#shutdown.signal);
+      } catch {
+        return false;
       }
     }
   }
@@ -473,6 +524,8 @@ export class DeliveryDriver implements Sink {
       reading_paused: this.#capacityWaiters.length > 0,
       sent_events: this.#sentEvents,
       dead_lettered_events: this.#deadLettered,
+      dead_letter_full: this.#deadLetterFull,
+      dead_letter_dropped_events: this.#deadLetterDropped,
       dropped_events: this.#dropped,
       dead_letter_file: this.#deadLetter.path,
       ...(this.#lastError ? { last_error: this.#lastError } : {}),

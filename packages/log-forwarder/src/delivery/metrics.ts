@@ -23,6 +23,7 @@ export class SinkMetrics {
   readonly inFlightEvents: Gauge<Labels>;
   readonly inFlightBytes: Gauge<Labels>;
   readonly blocked: Gauge<Labels>;
+  readonly deadLetterFull: Gauge<Labels>;
   readonly healthy: Gauge<Labels>;
   readonly labelCardinality: Counter<Labels | 'label'>;
 
@@ -49,7 +50,7 @@ export class SinkMetrics {
     ]);
     this.deadLetterOverflow = counter(
       'sink_dead_letter_overflow_events_total',
-      'Rejected events not written to the dead-letter file because it reached dead_letter.max_bytes.',
+      'Rejected events dropped because the dead-letter file reached dead_letter.max_bytes (dead_letter.on_full: drop).',
       ['sink'],
     );
     this.dropped = counter('sink_dropped_events_total', 'Events dropped by an explicit per-sink policy, by reason.', ['sink', 'reason']);
@@ -74,8 +75,12 @@ export class SinkMetrics {
     this.inFlightEvents = gauge('sink_in_flight_events', 'Events handed to the sink and not yet acknowledged (its backlog).');
     this.inFlightBytes = gauge('sink_in_flight_bytes', 'Bytes (as read) handed to the sink and not yet acknowledged.');
     this.blocked = gauge('sink_reading_paused', '1 while the sink’s in-flight cap is reached and reading for it is paused.');
+    this.deadLetterFull = gauge(
+      'sink_dead_letter_full',
+      '1 while the dead-letter file is at dead_letter.max_bytes and rejected events wait for room (nothing is acknowledged; reading pauses).',
+    );
     this.healthy = gauge('sink_healthy', '1 when the sink’s last delivery or healthcheck succeeded.');
-    for (const g of [this.inFlightEvents, this.inFlightBytes, this.blocked]) g.set({ sink }, 0);
+    for (const g of [this.inFlightEvents, this.inFlightBytes, this.blocked, this.deadLetterFull]) g.set({ sink }, 0);
     this.healthy.set({ sink }, 1);
   }
 }

@@ -31,6 +31,8 @@ export class Multiline {
   #lines = 0;
   #state = START;
   #deadline = 0;
+  /** A line a `tentative` rule matched: appended once the next line confirms it, else looked at afresh. */
+  #tentative?: { rec: SourceRecord; now: number };
 
   constructor(opts: MultilineOptions) {
     this.#opts = opts;
@@ -73,12 +75,26 @@ export class Multiline {
       for (const r of rules) {
         if (r.state === this.#state && r.pattern.test(msg)) {
           this.#state = r.next;
-          this.#append(rec, now, out);
+          this.#confirmTentative(out);
+          if (r.tentative) this.#tentative = { rec, now };
+          else this.#append(rec, now, out);
           return;
         }
       }
       this.#emit(out);
     }
+    this.#startRules(rec, msg, now, out);
+  }
+
+  #confirmTentative(out: SourceRecord[]): void {
+    const t = this.#tentative;
+    if (!t) return;
+    this.#tentative = undefined;
+    this.#append(t.rec, t.now, out);
+  }
+
+  #startRules(rec: SourceRecord, msg: string, now: number, out: SourceRecord[]): void {
+    const rules = this.#rules as MultilineRule[];
     for (const r of rules) {
       if (r.state === START && r.pattern.test(msg)) {
         this.#open(rec, now, out);
@@ -124,6 +140,10 @@ export class Multiline {
     this.#pending = undefined;
     this.#lines = 0;
     this.#state = START;
+    // An unconfirmed line is not part of the event: it is looked at as the next line.
+    const t = this.#tentative;
+    this.#tentative = undefined;
+    if (t) this.#startRules(t.rec, t.rec.event.message, t.now, out);
   }
 
   /** Emits the pending event if its timeout has passed. */
@@ -134,11 +154,13 @@ export class Multiline {
   /** Emits the pending event now (shutdown, file rotated away). */
   flush(out: SourceRecord[]): void {
     this.#emit(out);
+    if (this.#pending) this.#emit(out); // a held tentative line that opened an event of its own
   }
 
   /** Drops pending state (the file was truncated: the lines held are gone from it). */
   reset(): void {
     this.#pending = undefined;
+    this.#tentative = undefined;
     this.#lines = 0;
     this.#state = START;
   }

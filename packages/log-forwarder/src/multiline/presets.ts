@@ -1,12 +1,16 @@
 /**
  * Stack-trace presets as small state machines: a line matching a rule of `start` opens a
  * multi-line event; while open, a line matching a rule of the current state is appended and moves
- * to that rule's `next` state; any other line closes the event (and is looked at afresh).
+ * to that rule's `next` state; any other line closes the event (and is looked at afresh). A
+ * `tentative` rule's line waits for the line after it to decide (python's blank line after the
+ * exception line is part of the event only when a chained traceback follows).
  */
 export interface MultilineRule {
   state: string;
   pattern: RegExp;
   next: string;
+  /** The line joins only if the line after it matches a rule of `next`; else it starts afresh. */
+  tentative?: true;
 }
 
 export const START = 'start';
@@ -28,7 +32,7 @@ const python: MultilineRule[] = [
   { state: 'py_frames', pattern: /^[\t ]+\S/, next: 'py_frames' },
   { state: 'py_frames', pattern: /^[\w.]+(?::.*)?$/, next: 'py_end' },
   { state: 'py_code', pattern: /^[\w.]+(?::.*)?$/, next: 'py_end' },
-  { state: 'py_end', pattern: /^$/, next: 'py_chain' },
+  { state: 'py_end', pattern: /^$/, next: 'py_chain', tentative: true },
   {
     state: 'py_chain',
     pattern:

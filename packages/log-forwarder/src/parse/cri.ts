@@ -26,7 +26,8 @@ export function criParser(): Parser {
       }
       const timestamp = line.slice(0, s1);
       const message = s3 < 0 ? '' : line.slice(s3 + 1);
-      return { event: { message, timestamp, file, stream }, stream, partial: tag === 'P' };
+      const head = s3 < 0 ? line : line.slice(0, s3 + 1);
+      return { event: { message, timestamp, file, stream }, stream, partial: tag === 'P', messageFrom: Buffer.byteLength(head) };
     },
   };
 }

@@ -7,6 +7,8 @@ export interface ParsedLine {
   event: LogEvent;
   stream?: string;
   partial?: boolean;
+  /** Where the message starts in the line's bytes, when it is the rest of the line verbatim (cri): parts are then joined as bytes. */
+  messageFrom?: number;
 }
 
 /** A parser turns one line into an event. It never throws and never drops a line. */

@@ -3,7 +3,10 @@
  *
  * Formats: `rfc3339` (kept as written when valid, so nanoseconds survive), `unix`, `unix_ms`,
  * `unix_us`, `unix_ns` (numbers or numeric strings), or a strftime-style pattern with
- * `%Y %y %m %d %e %H %M %S %f %z %b %T %F %%` (no `%z` → UTC).
+ * `%Y %y %m %d %e %H %M %S %f %z %b %T %F %%` (no `%z` → UTC). Numeric fields other than `%Y`
+ * and `%y` take one or two digits, as glibc's `strptime` does (`7:8:9` is 07:08:09). Without a
+ * year the current year (UTC) is used; without month and day (a time of day only), today (UTC);
+ * with a month but no day, its first day.
  */
 
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:?\d{2})$/;
@@ -25,8 +28,8 @@ const TOKENS: Record<string, { re: string; group?: string }> = {
   d: { re: '(?<d>\\d{1,2})' },
   e: { re: ' ?(?<d>\\d{1,2})' },
   H: { re: '(?<H>\\d{1,2})' },
-  M: { re: '(?<M>\\d{2})' },
-  S: { re: '(?<S>\\d{2})' },
+  M: { re: '(?<M>\\d{1,2})' },
+  S: { re: '(?<S>\\d{1,2})' },
   f: { re: '(?<f>\\d{1,9})' },
   z: { re: '(?<z>Z|[+-]\\d{2}:?\\d{2})' },
   b: { re: '(?<b>[A-Za-z]{3})' },
@@ -43,7 +46,7 @@ export function compileStrftime(pattern: string): (text: string) => string | und
     }
     const d = pattern[++i];
     if (d === '%') src += '%';
-    else if (d === 'T') src += '(?<H>\\d{1,2}):(?<M>\\d{2}):(?<S>\\d{2})';
+    else if (d === 'T') src += '(?<H>\\d{1,2}):(?<M>\\d{1,2}):(?<S>\\d{1,2})';
     else if (d === 'F') src += '(?<Y>\\d{4})-(?<m>\\d{1,2})-(?<d>\\d{1,2})';
     else if (d !== undefined && TOKENS[d]) src += TOKENS[d].re;
     else throw new Error(`unsupported directive %${d ?? ''} in timestamp format "${pattern}"`);
@@ -52,11 +55,22 @@ export function compileStrftime(pattern: string): (text: string) => string | und
   return (text) => {
     const g = re.exec(text.trim())?.groups;
     if (!g) return undefined;
-    const year = g.Y ? Number(g.Y) : g.y ? 2000 + Number(g.y) : new Date().getUTCFullYear();
-    const month = g.b ? MONTHS.indexOf(g.b.toLowerCase()) : g.m ? Number(g.m) - 1 : 0;
+    // No year: this year (UTC). No month and no day either (a time of day only): today (UTC).
+    const today = new Date();
+    const dateless = !g.b && !g.m && !g.d;
+    const year = g.Y ? Number(g.Y) : g.y ? 2000 + Number(g.y) : today.getUTCFullYear();
+    const month = g.b ? MONTHS.indexOf(g.b.toLowerCase()) : g.m ? Number(g.m) - 1 : dateless ? today.getUTCMonth() : 0;
     if (month < 0 || month > 11) return undefined;
     const frac = g.f ? Number(`0.${g.f}`) * 1000 : 0;
-    let ms = Date.UTC(year, month, g.d ? Number(g.d) : 1, Number(g.H ?? 0), Number(g.M ?? 0), Number(g.S ?? 0), Math.floor(frac));
+    let ms = Date.UTC(
+      year,
+      month,
+      g.d ? Number(g.d) : dateless ? today.getUTCDate() : 1,
+      Number(g.H ?? 0),
+      Number(g.M ?? 0),
+      Number(g.S ?? 0),
+      Math.floor(frac),
+    );
     if (g.z && g.z !== 'Z') {
       const sign = g.z[0] === '-' ? -1 : 1;
       const digits = g.z.slice(1).replace(':', '');

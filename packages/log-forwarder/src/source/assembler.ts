@@ -18,10 +18,10 @@ export class EventAssembler {
   readonly #multiline?: Multiline;
   readonly #partials?: Partials;
 
-  constructor(parser: Parser, multiline: MultilineOptions | undefined, maxLineBytes: number) {
+  constructor(parser: Parser, multiline: MultilineOptions | undefined, maxLineBytes: number, partialTimeoutMs?: number) {
     this.#parser = parser;
     if (multiline) this.#multiline = new Multiline(multiline);
-    if (parser.reassembles) this.#partials = new Partials(maxLineBytes);
+    if (parser.reassembles) this.#partials = new Partials(maxLineBytes, partialTimeoutMs);
     this.fast = parser.type === 'raw' && !multiline;
   }
 
@@ -33,15 +33,23 @@ export class EventAssembler {
     return Math.min(a, b);
   }
 
-  /** When held-back lines must be emitted (multiline timeout), if any are held. */
+  /** When held-back lines must be emitted (multiline or partial-line timeout), if any are held. */
   deadline(): number | undefined {
-    return this.#multiline?.deadline();
+    const a = this.#partials?.deadline();
+    const b = this.#multiline?.deadline();
+    if (a === undefined) return b;
+    if (b === undefined) return a;
+    return Math.min(a, b);
+  }
+
+  /** Bytes of partial lines held for reassembly (counted in the in-flight budget). */
+  get heldBytes(): number {
+    return this.#partials?.heldBytes ?? 0;
   }
 
   push(block: LineBlock, file: string, now: string, nowMs: number, out: SourceRecord[]): void {
     const { chunk, starts, ends, nexts, truncated, base } = block;
     let t = 0;
-    const parsed: SourceRecord[] = this.#partials || this.#multiline ? [] : out;
     for (let i = 0; i < starts.length; i++) {
       const s = starts[i] as number;
       const e = ends[i] as number;
@@ -54,17 +62,23 @@ export class EventAssembler {
       const rec: SourceRecord = { event: p.event, start: base + s, end: nexts[i] as number, lines: [chunk.subarray(s, e)], bytes: e - s };
       if (this.#partials && p.stream !== undefined) {
         const joined: SourceRecord[] = this.#multiline ? [] : out;
-        this.#partials.push(rec, p.stream, p.partial ?? false, joined);
+        this.#partials.push(rec, p.stream, p.partial ?? false, joined, nowMs, p.messageFrom);
         if (this.#multiline) for (const r of joined) this.#multiline.push(r, nowMs, out);
       } else if (this.#multiline) {
         this.#multiline.push(rec, nowMs, out);
       } else {
-        parsed.push(rec);
+        // Not in the format (no stream): delivered raw with parse_error, never held or dropped.
+        out.push(rec);
       }
     }
   }
 
   flushDue(nowMs: number, out: SourceRecord[]): void {
+    if (this.#partials) {
+      const joined: SourceRecord[] = [];
+      this.#partials.flushDue(nowMs, joined);
+      for (const r of joined) this.#multiline ? this.#multiline.push(r, nowMs, out) : out.push(r);
+    }
     this.#multiline?.flushDue(nowMs, out);
   }
 

@@ -16,11 +16,13 @@ import { createParser } from '../parse/index.js';
 import { EventAssembler } from './assembler.js';
 import { Discovery } from './discovery.js';
 import { COMPRESSED, compileGlobs, type Globs } from './globs.js';
-import { decide, type FileIdentity } from './identity.js';
+import { decide, type FileIdentity, fingerprint } from './identity.js';
 import type { FileSourceConfig } from './index.js';
 import { type StartOffsets, Tailer, type TailerHost, type TailerOptions } from './tailer.js';
 
 export interface SourceHost extends TailerHost {
+  /** A rotated file closed before it was read and acknowledged to its end (a bound was hit): count and log the loss. */
+  givenUp(tailer: Tailer, loss: { reason: 'max_open_files' | 'retention_time' | 'retention_bytes'; from: number; to: number }): void;
   opened(tailer: Tailer): void;
   rotated(tailer: Tailer): void;
   info(msg: string, fields?: Record<string, unknown>): void;
@@ -42,6 +44,12 @@ export class FileSource {
   readonly #discovery: Discovery;
   readonly #opts: TailerOptions;
   #chain: Promise<void> = Promise.resolve();
+  /** Watched paths that changed identity lately: since when a file renamed away from them may be unseen, until when to look. */
+  readonly #sweeps = new Map<string, { since: number; until: number }>();
+  readonly #sweepMs: number;
+  /** Per watched path: when we opened the last file we tailed there. */
+  readonly #lastOpenedAt = new Map<string, number>();
+  #capWarned = false;
   #stopped = false;
 
   constructor(
@@ -61,6 +69,7 @@ export class FileSource {
       rotateWaitMs: config.rotate_wait_ms,
       pollIntervalMs: config.poll_interval_ms,
     };
+    this.#sweepMs = Math.max(config.rotate_wait_ms, 2 * config.rescan_interval_ms);
     this.#discovery = new Discovery(this.globs, config.rescan_interval_ms, {
       onPath: (p) => this.checkPath(p),
       onRescan: (found) => this.#rescanned(found),
@@ -71,7 +80,12 @@ export class FileSource {
 
   #assembler(): EventAssembler {
     const parser = createParser((this.config.parser ?? { type: 'raw' }) as { type: string });
-    return new EventAssembler(parser, this.config.multiline as MultilineOptions | undefined, this.config.max_line_bytes);
+    return new EventAssembler(
+      parser,
+      this.config.multiline as MultilineOptions | undefined,
+      this.config.max_line_bytes,
+      this.config.partial_timeout_ms,
+    );
   }
 
   #serial(fn: () => Promise<void>): Promise<void> {
@@ -100,11 +114,13 @@ export class FileSource {
         if (d.kind === 'different') continue; // the inode now holds another file: found below as new
         const matched = this.globs.matches(loc.path);
         // Same file: each sink resumes at its own offset. Truncated: every sink from 0.
-        const t = await this.#open(matched ? loc.path : e.path, loc.path, d.kind === 'same' ? start : { offset: 0 });
+        // A checkpointed file is opened whatever max_open_files says: left out, it would drop out of
+        // the checkpoint with its unread lines.
+        const t = await this.#open(matched ? loc.path : e.path, loc.path, d.kind === 'same' ? start : { offset: 0 }, true);
         if (!t) continue;
         if (d.kind === 'truncated') this.host.truncated(t);
         if (!matched) t.markRotated();
-        else this.byPath.set(loc.path, t);
+        else this.#tailAt(loc.path, t);
         claimed.add(t.key);
       }
       if (savedAt !== undefined) await this.#openRotationSiblings(entries, savedAt, claimed);
@@ -120,48 +136,76 @@ export class FileSource {
         const fresh = savedAt !== undefined && st.mtimeMs > savedAt;
         const offset = fresh || this.config.start_at !== 'end' ? 0 : 'end';
         const t = await this.#open(p, p, offset);
-        if (t) this.byPath.set(p, t);
+        if (t) this.#tailAt(p, t);
       }
     });
     this.#discovery.start();
   }
 
   async #openRotationSiblings(entries: readonly CheckpointEntry[], savedAt: number, claimed: Set<string>): Promise<void> {
-    const byDir = new Map<string, CheckpointEntry[]>();
-    for (const e of entries) {
-      const dir = path.dirname(e.path);
-      byDir.set(dir, [...(byDir.get(dir) ?? []), e]);
+    for (const e of entries) await this.#readUnseenRotations(e.path, savedAt, claimed, 'reading a rotation written while stopped');
+  }
+
+  /**
+   * Reads the files next to `watched` that are rotations of it (their names start with its name,
+   * the globs do not match them), were written after `since` and that we do not know: by identity
+   * (open, closed, or in `claimed`) nor by fingerprint (a copy of a file we read). Such a file was
+   * renamed away before we opened it — e.g. logrotate's `create` racing an app that reopens its log
+   * per write keeps the app's file as `app.log-YYYYMMDDHH.backup`.
+   */
+  async #readUnseenRotations(watched: string, since: number, claimed: ReadonlySet<string>, msg: string): Promise<void> {
+    const dir = path.dirname(watched);
+    const base = path.basename(watched);
+    let names: string[];
+    try {
+      names = await fsp.readdir(dir);
+    } catch {
+      return;
     }
-    for (const [dir, list] of byDir) {
-      let names: string[];
+    for (const name of names.sort()) {
+      if (name === base || !name.startsWith(base) || COMPRESSED.test(name)) continue;
+      const full = path.join(dir, name);
+      if (this.globs.matches(full) || this.globs.isExcluded(full)) continue;
+      let st: Stats;
       try {
-        names = await fsp.readdir(dir);
+        st = await fsp.stat(full);
       } catch {
         continue;
       }
-      for (const name of names.sort()) {
-        const owner = list.find((e) => name !== path.basename(e.path) && name.startsWith(path.basename(e.path)));
-        if (!owner) continue;
-        const full = path.join(dir, name);
-        if (this.globs.matches(full) || this.globs.isExcluded(full) || COMPRESSED.test(name)) continue;
-        let st: Stats;
-        try {
-          st = await fsp.stat(full);
-        } catch {
-          continue;
-        }
-        if (!st.isFile() || claimed.has(`${st.dev}:${st.ino}`) || st.mtimeMs <= savedAt) continue;
-        const t = await this.#open(owner.path, full, 0);
-        if (!t) continue;
-        this.host.info('reading a rotation written while stopped', { source: this.name, path: full, file: owner.path });
-        t.markRotated();
-        claimed.add(t.key);
-      }
+      const key = `${st.dev}:${st.ino}`;
+      if (!st.isFile() || st.mtimeMs <= since || claimed.has(key) || this.tailers.has(key) || this.#known.has(key)) continue;
+      if (await this.#isCopyOfKnown(full)) continue;
+      const t = await this.#open(watched, full, 0);
+      if (!t) continue;
+      this.host.info(msg, { source: this.name, path: full, file: watched });
+      t.markRotated();
     }
   }
 
+  /** Do the first bytes of `file` match the fingerprint of a file we read (a copy of it)? */
+  async #isCopyOfKnown(file: string): Promise<boolean> {
+    const ids = [...[...this.tailers.values()].map((t) => t.identity), ...[...this.#known.values()].map((k) => k.identity)];
+    const longest = Math.max(0, ...ids.map((i) => i.fp_len));
+    if (longest === 0) return false;
+    let head: Buffer;
+    try {
+      const fh = await fsp.open(file, 'r');
+      try {
+        const buf = Buffer.alloc(longest);
+        const { bytesRead } = await fh.read(buf, 0, longest, 0);
+        head = buf.subarray(0, bytesRead);
+      } finally {
+        await fh.close();
+      }
+    } catch {
+      return false;
+    }
+    return ids.some((i) => i.fp_len > 0 && head.length >= i.fp_len && fingerprint(head.subarray(0, i.fp_len)) === i.fp);
+  }
+
   /** Opens `real` (events carry `display` as their file), registers it and starts reading. */
-  async #open(display: string, real: string, offset: number | 'end' | StartOffsets): Promise<Tailer | undefined> {
+  async #open(display: string, real: string, offset: number | 'end' | StartOffsets, checkpointed = false): Promise<Tailer | undefined> {
+    if (!checkpointed && !(await this.#roomToOpen(real))) return undefined;
     let t: Tailer;
     try {
       const first = typeof offset === 'object' ? offset.offset : offset;
@@ -194,10 +238,70 @@ export class FileSource {
     return t;
   }
 
-  /** Look at `p` again: a rotation away from it, a new file at it. */
+  /**
+   * Is there a slot under `max_open_files`? At the cap the rotated file rotated out longest ago is
+   * given up; with none rotated, the new file waits (found again at the next rescan).
+   */
+  async #roomToOpen(real: string): Promise<boolean> {
+    if (this.tailers.size < this.config.max_open_files) return true;
+    const oldest = this.#rotatedOldestFirst()[0];
+    if (oldest) {
+      await this.#giveUp(oldest, 'max_open_files');
+      return true;
+    }
+    if (!this.#capWarned) {
+      this.#capWarned = true;
+      this.host.sourceWarn(this.name, 'max_open_files reached; new files wait for a free slot', {
+        path: real,
+        max_open_files: this.config.max_open_files,
+        code: 'OUTRIGGER_E_LF_MAX_OPEN_FILES',
+      });
+    }
+    return false;
+  }
+
+  #rotatedOldestFirst(): Tailer[] {
+    return [...this.tailers.values()].filter((t) => t.rotated && !t.closed).sort((a, b) => a.rotatedAt - b.rotatedAt);
+  }
+
+  /** Gives up rotated files held longer than `rotated_retention_ms` or over `rotated_retention_bytes`. */
+  async #enforceRetention(): Promise<void> {
+    const { rotated_retention_ms: maxMs, rotated_retention_bytes: maxBytes } = this.config;
+    const rotated = this.#rotatedOldestFirst();
+    const now = Date.now();
+    let held = rotated.reduce((n, t) => n + t.size, 0);
+    for (const t of rotated) {
+      if (maxMs > 0 && now - t.rotatedAt > maxMs) await this.#giveUp(t, 'retention_time');
+      else if (maxBytes > 0 && held > maxBytes) await this.#giveUp(t, 'retention_bytes');
+      else continue;
+      held -= t.size;
+    }
+  }
+
+  async #giveUp(t: Tailer, reason: 'max_open_files' | 'retention_time' | 'retention_bytes'): Promise<void> {
+    this.host.givenUp(t, { reason, from: t.committed, to: t.size });
+    await t.close();
+    this.host.done(t);
+  }
+
+  /**
+   * Look at `p` again: a rotation away from it, a new file at it. After `p` changed identity, and
+   * for a while after (the rename of a file we never saw may come a moment later), also look for
+   * rotations of it that we never opened.
+   */
   checkPath(p: string): Promise<void> {
     return this.#serial(async () => {
       if (this.#stopped) return;
+      await this.#checkPath(p);
+      const sweep = this.#sweeps.get(p);
+      if (!sweep) return;
+      if (Date.now() > sweep.until) this.#sweeps.delete(p);
+      await this.#readUnseenRotations(p, sweep.since, new Set(), 'reading a file renamed away from a watched path before it was opened');
+    });
+  }
+
+  async #checkPath(p: string): Promise<void> {
+    {
       const t = this.byPath.get(p);
       let st: Stats | undefined;
       try {
@@ -207,6 +311,7 @@ export class FileSource {
       }
       if (t && (!st || st.dev !== t.identity.dev || st.ino !== t.identity.ino)) {
         this.byPath.delete(p);
+        this.#sweepSoon(p, t.openedAt);
         // Still tailed under another name the globs match (renamed within the globs)?
         const elsewhere = [...this.byPath.values()].includes(t);
         if (!elsewhere) {
@@ -228,14 +333,35 @@ export class FileSource {
         return;
       }
       if (this.byPath.has(p)) return;
-      // A file that appeared while we run is read from its beginning.
+      // A file that appeared while we run is read from its beginning. Files that were at `p`
+      // since the last one we opened there, and are renamed away already, are looked for too.
+      const last = this.#lastOpenedAt.get(p);
+      if (last !== undefined) this.#sweepSoon(p, last);
       const opened = await this.#open(p, p, 0);
-      if (opened) this.byPath.set(p, opened);
-    });
+      if (opened) this.#tailAt(p, opened);
+    }
+  }
+
+  /** Look for unseen rotations of `p` written since `since`, now and for `#sweepMs`. */
+  #sweepSoon(p: string, since: number): void {
+    const prev = this.#sweeps.get(p)?.since ?? Number.POSITIVE_INFINITY;
+    this.#sweeps.set(p, { since: Math.min(since, prev), until: Date.now() + this.#sweepMs });
+  }
+
+  #tailAt(p: string, t: Tailer): void {
+    this.byPath.set(p, t);
+    this.#lastOpenedAt.delete(p);
+    this.#lastOpenedAt.set(p, t.openedAt);
+    if (this.#lastOpenedAt.size > KNOWN_MAX) {
+      const first = this.#lastOpenedAt.keys().next().value;
+      if (first !== undefined) this.#lastOpenedAt.delete(first);
+    }
   }
 
   #rescanned(found: string[]): void {
+    void this.#serial(() => this.#enforceRetention());
     const seen = new Set(found);
+    for (const p of this.#sweeps.keys()) void this.checkPath(p);
     for (const p of found) if (!this.byPath.has(p)) void this.checkPath(p);
     for (const p of [...this.byPath.keys()]) if (!seen.has(p)) void this.checkPath(p);
     // A path whose file was replaced without a watch event (same name, new inode).

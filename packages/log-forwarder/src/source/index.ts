@@ -25,6 +25,12 @@ export const fileSourceSchema = Type.Object(
       description: 'Longer lines are cut to this many bytes and flagged `truncated: true`; the rest of the line is skipped.',
     }),
     parser: Type.Optional(parserSchema),
+    partial_timeout_ms: Type.Integer({
+      minimum: 10,
+      default: 5000,
+      description:
+        'cri/docker: a split line whose final part has not come this long after its last part is delivered as it is, flagged `partial: true`.',
+    }),
     multiline: Type.Optional(multilineSchema),
     fingerprint_bytes: Type.Integer({
       minimum: 16,
@@ -46,6 +52,24 @@ export const fileSourceSchema = Type.Object(
       minimum: 50,
       default: 2000,
       description: 'How often the globs are matched again (backs up the directory watch).',
+    }),
+    max_open_files: Type.Integer({
+      minimum: 1,
+      default: 1024,
+      description:
+        'Files open at once. At the cap, the rotated file rotated out longest ago is given up (its unread bytes counted and logged); with none, a new file waits for a free slot.',
+    }),
+    rotated_retention_ms: Type.Integer({
+      minimum: 0,
+      default: 21_600_000,
+      description:
+        'A file rotated out of the globs or deleted, still unread (a sink is down), is held open at most this long; then it is given up, counted and logged with the byte range. 0: no bound.',
+    }),
+    rotated_retention_bytes: Type.Integer({
+      minimum: 0,
+      default: 1_073_741_824,
+      description:
+        'The rotated or deleted files a source holds open, at most this many bytes on disk together; over it, the one rotated out longest ago is given up (counted, logged). 0: no bound.',
     }),
     rotate_wait_ms: Type.Integer({
       minimum: 0,

@@ -39,6 +39,8 @@ export interface TailerHost {
    */
   tryReserve(tailer: Tailer, lane: Lane, bytes: number): boolean;
   release(lane: Lane, bytes: number): void;
+  /** Bytes `lane`'s assembler holds back (partial lines) changed by `delta`: they count against its sink's share. */
+  held(lane: Lane, delta: number): void;
   /** Hands what `lane` read to its sink; its cursor may move to `safeEnd` once the sink acknowledges. */
   dispatch(tailer: Tailer, lane: Lane, data: { block?: LineBlock; records?: SourceRecord[] }, safeEnd: number): void;
   /** Bytes of the file read for the first time (re-reads by a lagging lane are not counted). */
@@ -62,6 +64,8 @@ export class Lane {
   readOffset: number;
   /** Bytes looked at (a trailing partial line is scanned but not consumed). */
   scanned: number;
+  /** The assembler's held bytes as last reported to the host. */
+  heldReported = 0;
   readonly splitter: LineSplitter;
 
   constructor(
@@ -92,6 +96,10 @@ export class Tailer {
   size = 0;
   rotated = false;
   lastGrowth = Date.now();
+  /** When it was rotated out of the globs (or deleted). */
+  rotatedAt = 0;
+  /** When we opened it: a file renamed away from its path since then may be one we never saw. */
+  readonly openedAt = Date.now();
   /** Bytes before this offset were read at least once (by some lane) since we opened the file. */
   #frontier: number;
   #closed = false;
@@ -239,6 +247,7 @@ export class Tailer {
   markRotated(): void {
     if (this.rotated) return;
     this.rotated = true;
+    this.rotatedAt = Date.now();
     this.lastGrowth = Date.now();
     this.wake();
   }
@@ -263,6 +272,7 @@ export class Tailer {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    for (const lane of this.lanes) this.#reportHeld(lane, 0);
     this.wake();
     await this.fh.close().catch(() => undefined);
   }
@@ -378,10 +388,19 @@ export class Tailer {
     const out: SourceRecord[] = [];
     lane.assembler.push(block, this.path, new Date().toISOString(), Date.now(), out);
     this.host.dispatch(this, lane, { records: out }, lane.assembler.pendingFrom() ?? consumedTo);
+    this.#reportHeld(lane);
   }
 
   #emitRecords(lane: Lane, records: SourceRecord[]): void {
     this.host.dispatch(this, lane, { records }, lane.assembler.pendingFrom() ?? lane.readOffset);
+    this.#reportHeld(lane);
+  }
+
+  #reportHeld(lane: Lane, now = lane.assembler.heldBytes): void {
+    const delta = now - lane.heldReported;
+    if (delta === 0) return;
+    lane.heldReported = now;
+    this.host.held(lane, delta);
   }
 
   /** Is the content at the start of the file no longer what we fingerprinted (rewritten after a truncate)? */

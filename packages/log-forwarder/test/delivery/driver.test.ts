@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Value } from '@sinclair/typebox/value';
 import t, { type Test } from 'tap';
@@ -203,8 +203,11 @@ t.test('max_attempts with on_exhausted: drop counts the drop; dead_letter writes
   }
 });
 
-t.test('the dead-letter file is size-capped; the overflow is counted', async (t) => {
-  const { ctx, service, driver } = await setup(t, { dead_letter: { path: 'dlq.jsonl', max_bytes: 1024 }, batch: { timeout_ms: 0 } });
+t.test('dead_letter.on_full: drop — over the cap the overflow is dropped, counted and logged', async (t) => {
+  const { ctx, service, driver } = await setup(t, {
+    dead_letter: { path: 'dlq.jsonl', max_bytes: 1024, on_full: 'drop' },
+    batch: { timeout_ms: 0 },
+  });
   service.respond = () => ({ kind: Delivery.ERROR, reason: 'HTTP 400' });
   const b = makeBatch(Array.from({ length: 20 }, (_, i) => `event-${i}-${'z'.repeat(60)}`));
   await driver.write(b);
@@ -215,7 +218,65 @@ t.test('the dead-letter file is size-capped; the overflow is counted', async (t)
   const overflow = await metricValue(ctx, 'sink_dead_letter_overflow_events_total', { sink: 'remote' });
   t.ok(written > 0 && overflow > 0);
   t.equal(written + overflow, 20, 'every event is either written or counted');
-  t.ok(ctx.logs.some((l) => l.code === 'OUTRIGGER_E_LF_DEAD_LETTER_FULL'));
+  t.ok(
+    ctx.logs.some((l) => l.code === 'OUTRIGGER_E_LF_DEAD_LETTER_FULL' && l.events === overflow),
+    'the loss is logged with its count',
+  );
+  t.match(driver.status(), { dead_letter_dropped_events: overflow, dead_letter_full: false });
+});
+
+t.test('a full dead-letter file (default on_full: block) stops acknowledging until it has room', async (t) => {
+  const { ctx, service, driver } = await setup(t, {
+    dead_letter: { path: 'dlq.jsonl', max_bytes: 1024 },
+    batch: { timeout_ms: 0 },
+    max_in_flight_bytes: 2048,
+  });
+  service.respond = (request) =>
+    request.events().some((e) => e.message.startsWith('bad')) ? { kind: Delivery.ERROR, reason: 'HTTP 400' } : { kind: Delivery.OK };
+  const rejected = makeBatch(Array.from({ length: 20 }, (_, i) => `bad-${i}-${'z'.repeat(60)}`));
+  await driver.write(rejected);
+  await until(() => (driver.status() as { dead_letter_full: boolean }).dead_letter_full, 'the file is full');
+  t.equal(await metricValue(ctx, 'sink_dead_letter_full', { sink: 'remote' }), 1, 'the gauge says so');
+  t.ok(
+    ctx.logs.some((l) => l.code === 'OUTRIGGER_E_LF_DEAD_LETTER_FULL'),
+    'and the log',
+  );
+  t.notOk(rejected.acked, 'the rejected batch is not acknowledged');
+  // Later good batches are delivered but not acknowledged past it; at the cap, writes wait (reading pauses).
+  const good = makeBatches(400, 10, { prefix: 'good' });
+  let blocked = false;
+  for (const b of good) {
+    const w = driver.write(b);
+    const settled = await Promise.race([w.then(() => true), new Promise((r) => setTimeout(() => r(false), 50))]);
+    if (!settled) {
+      blocked = true;
+      break;
+    }
+  }
+  t.ok(blocked, 'a write waits: the in-flight cap is reached');
+  t.match(driver.status(), { reading_paused: true, dead_letter_full: true });
+  t.notOk(good[0]?.acked, 'nothing after the held batch is acknowledged');
+  t.equal(await metricValue(ctx, 'sink_dead_letter_overflow_events_total', { sink: 'remote' }), 0, 'nothing dropped');
+
+  // The operator moves the full file away (as often as it fills): the held events are written,
+  // everything is acknowledged.
+  let moved = 0;
+  await until(
+    () => {
+      const file = join(ctx.dir, 'dlq.jsonl');
+      if (existsSync(file) && statSync(file).size > 0 && !rejected.acked) renameSync(file, join(ctx.dir, `dlq.jsonl.${++moved}`));
+      return rejected.acked && (good[0]?.acked ?? false);
+    },
+    'acknowledged once the file has room',
+    20_000,
+    100,
+  );
+  let lines = 0;
+  for (const name of readdirSync(ctx.dir).filter((n) => n.startsWith('dlq.jsonl'))) {
+    lines += readFileSync(join(ctx.dir, name), 'utf8').split('\n').filter(Boolean).length;
+  }
+  t.equal(lines, 20, `every rejected event is in a dead-letter file (moved ${moved} times)`);
+  t.equal(await metricValue(ctx, 'sink_dead_letter_full', { sink: 'remote' }), 0);
 });
 
 t.test('stop with a deadline leaves undelivered batches unacknowledged', async (t) => {

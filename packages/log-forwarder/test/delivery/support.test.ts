@@ -44,7 +44,7 @@ t.test('requests: split, slices, subsets, raw of whole batches only', async (t) 
 t.test('dead-letter entries are appended in order across calls', async (t) => {
   const ctx = await makeContext();
   t.teardown(() => ctx.cleanup());
-  const file = new DeadLetterFile({ path: join(ctx.dir, 'dl', 'x.jsonl'), maxBytes: 1 << 20, sink: 'x', logger: ctx.logger });
+  const file = new DeadLetterFile({ path: join(ctx.dir, 'dl', 'x.jsonl'), maxBytes: 1 << 20, sink: 'x' });
   const e = (m: string) => ({ id: m, event: { message: m, timestamp: 't', file: 'f' }, reason: 'r' });
   await Promise.all([file.append([e('1'), e('2')]), file.append([e('3')])]);
   const { readFileSync } = await import('node:fs');

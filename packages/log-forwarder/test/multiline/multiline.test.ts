@@ -80,6 +80,30 @@ t.test('python preset: traceback up to and including the exception line', async 
   );
 });
 
+t.test('python preset: a blank line after the exception line belongs to the next event; a chained traceback still joins', async (t) => {
+  const traceback = ['Traceback (most recent call last):', '  File "app.py", line 3, in <module>', '    main()', "KeyError: 'user'"];
+  const { ml, out } = run({ preset: 'python' }, [...traceback, '', 'INFO next request', ...traceback, '']);
+  ml.flush(out);
+  t.same(
+    out.map((r) => r.event.message),
+    [traceback.join('\n'), '', 'INFO next request', traceback.join('\n'), ''],
+    'the blank lines are events of their own, the tracebacks end at the exception line',
+  );
+  const chained = run({ preset: 'python' }, [
+    ...traceback,
+    '',
+    'During handling of the above exception, another exception occurred:',
+    '',
+    ...traceback,
+    'after',
+  ]);
+  t.same(
+    chained.out.map((r) => r.event.message.split('\n').length),
+    [11, 1],
+    'a chained traceback is one event (its blank lines inside it), the next line is not',
+  );
+});
+
 t.test('go preset: panic with goroutine dump', async (t) => {
   const { out } = run({ preset: 'go' }, [
     'panic: runtime error: index out of range [5] with length 3',

@@ -65,6 +65,7 @@ t.test('cri: time, stream, P/F tag, message', async (t) => {
     event: { message: 'part one ', timestamp: '2016-10-06T00:17:09.669794202Z', file: '/f.log', stream: 'stderr' },
     stream: 'stderr',
     partial: true,
+    messageFrom: 40,
   });
   t.equal(parse({ type: 'cri' }, '2016-10-06T00:17:09Z stdout F').event.message, '');
   t.match(parse({ type: 'cri' }, 'garbage').event.parse_error, /cri/);

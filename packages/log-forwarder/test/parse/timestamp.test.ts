@@ -14,6 +14,17 @@ t.test('formats', async (t) => {
   t.equal(timestampParser('%Y-%m-%d')('not a date'), undefined);
 });
 
+t.test('unpadded fields are accepted like glibc strptime; a time-only format gets today', async (t) => {
+  t.equal(timestampParser('%Y-%m-%d %H:%M:%S')('2024-3-5 7:8:9'), '2024-03-05T07:08:09.000Z', 'H, M, S, m, d unpadded');
+  t.equal(timestampParser('%F %T')('2024-03-05 7:08:9'), '2024-03-05T07:08:09.000Z', '%T unpadded');
+  t.equal(timestampParser('%d/%m/%Y %H:%M')('05/03/2024 10:5'), '2024-03-05T10:05:00.000Z');
+  const before = new Date().toISOString().slice(0, 10);
+  const got = timestampParser('%H:%M:%S')('23:59:58');
+  const after = new Date().toISOString().slice(0, 10);
+  t.ok([before, after].includes(String(got?.slice(0, 10))), `time only → today (${got})`);
+  t.equal(got?.slice(10), 'T23:59:58.000Z');
+});
+
 t.test('config check', async (t) => {
   t.equal(checkTimestampFormat('unix_ms'), undefined);
   t.equal(checkTimestampFormat('%Y-%m-%d'), undefined);

@@ -24,6 +24,7 @@ function recordingHost() {
   const host: TailerHost = {
     tryReserve: () => true,
     release: () => undefined,
+    held: () => undefined,
     dispatch: (_t, _lane, d) => {
       const b = d.block;
       if (b) for (let i = 0; i < b.starts.length; i++) lines.push(b.chunk.subarray(b.starts[i], b.ends[i]).toString());

@@ -50,11 +50,13 @@ export function resolveConfig<C>(definition: ConfigDefinition, raw: unknown, env
       base,
     ),
   );
+  const warnings: ConfigIssue[] = [];
   if (all.length === 0 && definition.rules) {
-    all.push(...definition.rules(value as SidecarConfig<TObject>, { resolvePath: (p) => resolve(base, p) }));
+    for (const issue of definition.rules(value as SidecarConfig<TObject>, { resolvePath: (p) => resolve(base, p) })) {
+      (issue.severity === 'warning' ? warnings : all).push(issue);
+    }
   }
   if (all.length > 0) return { ok: false, code: 'OUTRIGGER_E_CONFIG', issues: all };
-  const warnings = definition.warnings?.(value as SidecarConfig<TObject>) ?? [];
   return { ok: true, config: deepFreeze(value) as C, ...(warnings.length > 0 ? { warnings } : {}) };
 }
 

@@ -3,7 +3,9 @@
  * `partialSuccess.rejectedLogRecords` > 0 means the server dropped that many records for good and
  * the client MUST NOT retry. The response does not say which records, so the whole request is
  * dead-lettered with the server's errorMessage and the count (replay tools can de-duplicate).
- * Failures: 429/5xx (and 408) retried with Retry-After; other statuses dead-lettered.
+ * Failures: only 429, 502, 503 and 504 are retryable (with Retry-After), as OTLP/HTTP says; any
+ * other status, 500 included, is dead-lettered. (401/403 are retried like every sink's: a rotated
+ * credential is re-read from its file, so they concern no single request.)
  */
 import type { HttpResponse } from '../../delivery/http-client.js';
 import { Delivery, type Outcome, outcomeForStatus } from '../../delivery/outcome.js';
@@ -12,8 +14,16 @@ interface ExportLogsServiceResponse {
   partialSuccess?: { rejectedLogRecords?: string | number; errorMessage?: string };
 }
 
+/** OTLP/HTTP, "Failures": the statuses a client may retry. */
+const RETRYABLE = new Set([429, 502, 503, 504]);
+
 export function decideOtlp(response: HttpResponse, count: number): Outcome {
-  if (response.status !== 200) return outcomeForStatus(response.status, response.body, response.headers['retry-after']);
+  const { status } = response;
+  if (status !== 200) {
+    const outcome = outcomeForStatus(status, response.body, response.headers['retry-after']);
+    if (outcome.kind !== Delivery.RETRY || RETRYABLE.has(status) || status === 401 || status === 403) return outcome;
+    return { kind: Delivery.ERROR, status, reason: `${outcome.reason} (not retryable in OTLP/HTTP)` };
+  }
   let parsed: ExportLogsServiceResponse = {};
   try {
     if (response.body.trim()) parsed = JSON.parse(response.body) as ExportLogsServiceResponse;

@@ -55,7 +55,7 @@ t.test('OTLP/HTTP JSON: resource attributes, severity, attributes; partial succe
               {
                 timeUnixNano: '1795687200123000000',
                 severityNumber: 13,
-                severityText: 'WARN',
+                severityText: 'warn',
                 body: { stringValue: 'hello' },
                 attributes: [
                   { key: 'file', value: { stringValue: '/var/log/app/app.log' } },
