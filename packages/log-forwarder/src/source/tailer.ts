@@ -145,7 +145,23 @@ export class Tailer {
     host: TailerHost,
     opts: TailerOptions,
   ): Promise<Tailer> {
-    const fh = await open(path, 'r');
+    return Tailer.fromHandle(source, path, await open(path, 'r'), offset, sinks, newAssembler, host, opts);
+  }
+
+  /**
+   * Like `open()`, on a file already open as `fh` (it takes the handle over, and closes it if this
+   * fails): the file's identity is the open file's, whatever is at `path` by now.
+   */
+  static async fromHandle(
+    source: string,
+    path: string,
+    fh: fsp.FileHandle,
+    offset: number | 'end',
+    sinks: readonly string[],
+    newAssembler: () => EventAssembler,
+    host: TailerHost,
+    opts: TailerOptions,
+  ): Promise<Tailer> {
     try {
       const st = await fh.stat();
       const head = await readHead(fh, Math.min(st.size, opts.fingerprintBytes));
