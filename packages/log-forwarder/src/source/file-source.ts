@@ -144,6 +144,15 @@ export class FileSource {
         const t = await this.#open(p, p, offset);
         if (t) this.#tailAt(p, t);
       }
+      // The very first start (no checkpoint), reading from the beginning: the rotations of the
+      // files found are read too. The app may have written and rotated before we first came up, or
+      // we were killed before our first checkpoint and it rotated while we were down: either way
+      // nothing else would ever read those lines.
+      if (savedAt === undefined && this.config.start_at !== 'end') {
+        for (const p of found) {
+          await this.#readUnseenRotations(p, Number.NEGATIVE_INFINITY, claimed, 'reading a rotation that existed at the first start');
+        }
+      }
     });
     this.#discovery.start();
   }
