@@ -102,6 +102,8 @@ export class FileSource {
     await this.#serial(async () => {
       const found = await this.#discovery.scan();
       const claimed = new Set<string>();
+      /** Per watched path, since when files renamed away from it may be unseen (its file was rotated). */
+      const rotatedSince = new Map<string, number>();
       for (const e of entries) {
         const loc = await locate(e);
         if (!loc) {
@@ -124,12 +126,29 @@ export class FileSource {
         // the checkpoint with its unread lines. It is read through the handle `locate` checked.
         const t = await this.#open(matched ? loc.path : e.path, loc.path, d.kind === 'same' ? start : { offset: 0 }, true, loc.fh);
         if (!t) continue;
+        if (e.opened_at !== undefined && e.opened_at < t.openedAt) t.openedAt = e.opened_at;
+        if (loc.path !== e.path && e.opened_at !== undefined) {
+          rotatedSince.set(e.path, Math.min(e.opened_at, rotatedSince.get(e.path) ?? Number.POSITIVE_INFINITY));
+        }
         if (d.kind === 'truncated') this.host.truncated(t);
         if (!matched) t.markRotated();
         else this.#tailAt(loc.path, t);
         claimed.add(t.key);
       }
       if (savedAt !== undefined) await this.#openRotationSiblings(entries, savedAt, claimed);
+      // A file renamed away from a path after the file tailed there was opened, and before the
+      // checkpoint was written, is older than `saved_at`: the run that could have found it was
+      // killed first. Looked for since that file was opened.
+      for (const [p, since] of rotatedSince) {
+        if (savedAt !== undefined && since < savedAt) {
+          await this.#readUnseenRotations(
+            p,
+            since,
+            claimed,
+            'reading a file renamed away before it was opened (before the last checkpoint)',
+          );
+        }
+      }
       for (const p of found) {
         if (this.byPath.has(p)) continue;
         let st: Stats;

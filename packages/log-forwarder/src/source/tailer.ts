@@ -98,8 +98,11 @@ export class Tailer {
   lastGrowth = Date.now();
   /** When it was rotated out of the globs (or deleted). */
   rotatedAt = 0;
-  /** When we opened it: a file renamed away from its path since then may be one we never saw. */
-  readonly openedAt = Date.now();
+  /**
+   * When we opened it (or, for a checkpointed file, when a run first did): a file renamed away from
+   * its path since then may be one we never saw.
+   */
+  openedAt = Date.now();
   /** Bytes before this offset were read at least once (by some lane) since we opened the file. */
   #frontier: number;
   #closed = false;

@@ -4,7 +4,7 @@
  * after the app already rotated, or that was killed before its first checkpoint and restarted after
  * a rotation, starts without a checkpoint: the rotated file's lines must arrive all the same.
  */
-import { appendFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, rename, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnSidecar, waitFor } from '@outrigger/runtime/testing';
@@ -100,6 +100,67 @@ t.test('SIGKILL before any checkpoint was written, rotation while down, restart 
   const got = new Set(await readMessages(out));
   t.same(
     [...expected].filter((l) => !got.has(l)),
+    [],
+    'none missing',
+  );
+});
+
+t.test('a file renamed away unseen before the last checkpoint, then SIGKILL → the next run reads it', async (t) => {
+  const { dir, log } = await setup(t);
+  const out = path.join(dir, 'out.jsonl');
+  const cpFile = path.join(dir, 'state', 'checkpoints.json');
+  const config = {
+    state_dir: path.join(dir, 'state'),
+    checkpoint_interval_ms: 20,
+    sources: { app: { type: 'file', include: [path.join(dir, 'logs', '*.log')], ...fast } },
+    sinks: { out: { type: 'file', inputs: ['app'], path: out } },
+    log: { level: 'warn' },
+  };
+  type Cp = { saved_at: number; files: { path: string; offset: number; opened_at?: number }[] };
+  const checkpoint = async () => JSON.parse(await readFile(cpFile, 'utf8').catch(() => 'null')) as Cp | null;
+  await writeFile(log, numbered('a', 1, 500));
+  const first = await spawnSidecar({ bin, config });
+  t.teardown(() => first.stop('SIGKILL').catch(() => undefined));
+  // A checkpoint that covers the file and was written well after it was opened.
+  let cp: Cp | null = null;
+  let n = 500;
+  await waitFor(
+    async () => {
+      await appendFile(log, numbered('a', ++n, 1));
+      cp = await checkpoint();
+      const e = cp?.files[0];
+      return e?.opened_at !== undefined && e.offset > 0 && cp !== null && cp.saved_at - e.opened_at >= 20;
+    },
+    { what: 'a checkpoint written 20 ms after the file was opened' },
+  );
+  t.equal((await first.stop('SIGKILL')).signal, 'SIGKILL');
+  const saved = (await checkpoint()) as Cp;
+  const openedAt = saved.files[0]?.opened_at as number;
+
+  // What logrotate's create racing an app that reopens its log leaves: app.log rotated to
+  // app.log.1, the app's re-created file renamed away as a .backup before the forwarder opened
+  // it, written before the checkpoint above — then a fresh app.log.
+  await rename(log, `${log}.1`);
+  const backup = `${log}-2026120100.backup`;
+  await writeFile(backup, numbered('b', 1, 200));
+  const mtime = new Date((openedAt + saved.saved_at) / 2);
+  await utimes(backup, mtime, mtime);
+  await writeFile(log, numbered('c', 1, 100));
+
+  const second = await spawnSidecar({ bin, config });
+  t.teardown(() => second.stop('SIGKILL').catch(() => undefined));
+  const expected = [...names('a', 1, n), ...names('b', 1, 200), ...names('c', 1, 100)];
+  await waitFor(
+    async () => {
+      const got = new Set(await readMessages(out));
+      return expected.every((l) => got.has(l));
+    },
+    { timeoutMs: 20_000, what: 'every line, the unseen .backup included' },
+  );
+  t.equal((await second.stop('SIGTERM')).code, 0);
+  const got = new Set(await readMessages(out));
+  t.same(
+    expected.filter((l) => !got.has(l)),
     [],
     'none missing',
   );
