@@ -259,8 +259,7 @@ export class FileSource {
     let t: Tailer;
     try {
       const first = typeof offset === 'object' ? offset.offset : offset;
-      const args = [first, this.host.sinksOf(this.name), () => this.#assembler(), this.host, this.#opts] as const;
-      t = fh ? await Tailer.fromHandle(this.name, real, fh, ...args) : await Tailer.open(this.name, real, ...args);
+      t = await Tailer.open(this.name, real, first, this.host.sinksOf(this.name), () => this.#assembler(), this.host, this.#opts, fh);
       if (typeof offset === 'object') t.startAt(offset);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;

@@ -137,7 +137,9 @@ export class Tailer {
 
   /**
    * Opens `path` with one lane per sink in `sinks`. `offset` is where every lane starts (`end`: the
-   * file's size now); `startAt()` may move them before `run()`.
+   * file's size now); `startAt()` may move them before `run()`. With `handle`, the file already
+   * open there is read (its identity is the open file's, whatever is at `path` by now) and the
+   * tailer owns the handle.
    */
   static async open(
     source: string,
@@ -147,24 +149,9 @@ export class Tailer {
     newAssembler: () => EventAssembler,
     host: TailerHost,
     opts: TailerOptions,
+    handle?: fsp.FileHandle,
   ): Promise<Tailer> {
-    return Tailer.fromHandle(source, path, await open(path, 'r'), offset, sinks, newAssembler, host, opts);
-  }
-
-  /**
-   * Like `open()`, on a file already open as `fh` (it takes the handle over, and closes it if this
-   * fails): the file's identity is the open file's, whatever is at `path` by now.
-   */
-  static async fromHandle(
-    source: string,
-    path: string,
-    fh: fsp.FileHandle,
-    offset: number | 'end',
-    sinks: readonly string[],
-    newAssembler: () => EventAssembler,
-    host: TailerHost,
-    opts: TailerOptions,
-  ): Promise<Tailer> {
+    const fh = handle ?? (await open(path, 'r'));
     try {
       const st = await fh.stat();
       const head = await readHead(fh, Math.min(st.size, opts.fingerprintBytes));
