@@ -24,6 +24,12 @@ export interface CheckpointEntry extends FileIdentity {
    * was ahead gets no repeats. A sink missing here (added since) starts at `offset`.
    */
   sinks?: Record<string, number>;
+  /**
+   * When the file was first opened (ms since the epoch, kept across restarts). Found at another
+   * name at start, it was rotated away: files renamed away from its path since then may be ones
+   * no run ever saw (a kill can come before the run that saw the rotation looked for them).
+   */
+  opened_at?: number;
 }
 
 export interface CheckpointState {
@@ -54,6 +60,7 @@ function isEntry(v: unknown): v is CheckpointEntry {
     Number.isSafeInteger(e.ino) &&
     Number.isSafeInteger(e.fp_len) &&
     typeof e.fp === 'string' &&
+    (e.opened_at === undefined || typeof e.opened_at === 'number') &&
     (e.sinks === undefined ||
       (typeof e.sinks === 'object' &&
         e.sinks !== null &&

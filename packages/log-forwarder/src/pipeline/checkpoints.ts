@@ -59,6 +59,7 @@ export class Checkpoints {
       fp_len: t.identity.fp_len,
       fp: t.identity.fp,
       offset: t.committed,
+      opened_at: t.openedAt,
       ...(t.lanes.length > 0 && t.lanes[0]?.sink !== '' ? { sinks: t.sinkOffsets() } : {}),
     }));
     return { version: 1, saved_at: Date.now(), files };

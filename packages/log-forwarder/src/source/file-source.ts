@@ -18,6 +18,7 @@ import { Discovery } from './discovery.js';
 import { COMPRESSED, compileGlobs, type Globs } from './globs.js';
 import { decide, type FileIdentity, fingerprint } from './identity.js';
 import type { FileSourceConfig } from './index.js';
+import { locate } from './locate.js';
 import { type StartOffsets, Tailer, type TailerHost, type TailerOptions } from './tailer.js';
 
 export interface SourceHost extends TailerHost {
@@ -32,6 +33,8 @@ export interface SourceHost extends TailerHost {
 }
 
 const KNOWN_MAX = 10_000;
+/** Directory passes when looking for unseen rotations while files are being renamed under us. */
+const UNSEEN_PASSES = 5;
 
 export class FileSource {
   readonly globs: Globs;
@@ -99,6 +102,8 @@ export class FileSource {
     await this.#serial(async () => {
       const found = await this.#discovery.scan();
       const claimed = new Set<string>();
+      /** Per watched path, since when files renamed away from it may be unseen (its file was rotated). */
+      const rotatedSince = new Map<string, number>();
       for (const e of entries) {
         const loc = await locate(e);
         if (!loc) {
@@ -111,19 +116,39 @@ export class FileSource {
         }
         const start: StartOffsets = { offset: e.offset, sinks: e.sinks };
         const d = decide(e, furthest(start), { dev: loc.st.dev, ino: loc.st.ino, size: loc.st.size, head: loc.head });
-        if (d.kind === 'different') continue; // the inode now holds another file: found below as new
+        if (d.kind === 'different') {
+          await loc.fh.close(); // the inode now holds another file: found below as new
+          continue;
+        }
         const matched = this.globs.matches(loc.path);
         // Same file: each sink resumes at its own offset. Truncated: every sink from 0.
         // A checkpointed file is opened whatever max_open_files says: left out, it would drop out of
-        // the checkpoint with its unread lines.
-        const t = await this.#open(matched ? loc.path : e.path, loc.path, d.kind === 'same' ? start : { offset: 0 }, true);
+        // the checkpoint with its unread lines. It is read through the handle `locate` checked.
+        const t = await this.#open(matched ? loc.path : e.path, loc.path, d.kind === 'same' ? start : { offset: 0 }, true, loc.fh);
         if (!t) continue;
+        if (e.opened_at !== undefined && e.opened_at < t.openedAt) t.openedAt = e.opened_at;
+        if (loc.path !== e.path && e.opened_at !== undefined) {
+          rotatedSince.set(e.path, Math.min(e.opened_at, rotatedSince.get(e.path) ?? Number.POSITIVE_INFINITY));
+        }
         if (d.kind === 'truncated') this.host.truncated(t);
         if (!matched) t.markRotated();
         else this.#tailAt(loc.path, t);
         claimed.add(t.key);
       }
       if (savedAt !== undefined) await this.#openRotationSiblings(entries, savedAt, claimed);
+      // A file renamed away from a path after the file tailed there was opened, and before the
+      // checkpoint was written, is older than `saved_at`: the run that could have found it was
+      // killed first. Looked for since that file was opened.
+      for (const [p, since] of rotatedSince) {
+        if (savedAt !== undefined && since < savedAt) {
+          await this.#readUnseenRotations(
+            p,
+            since,
+            claimed,
+            'reading a file renamed away before it was opened (before the last checkpoint)',
+          );
+        }
+      }
       for (const p of found) {
         if (this.byPath.has(p)) continue;
         let st: Stats;
@@ -137,6 +162,15 @@ export class FileSource {
         const offset = fresh || this.config.start_at !== 'end' ? 0 : 'end';
         const t = await this.#open(p, p, offset);
         if (t) this.#tailAt(p, t);
+      }
+      // The very first start (no checkpoint), reading from the beginning: the rotations of the
+      // files found are read too. The app may have written and rotated before we first came up, or
+      // we were killed before our first checkpoint and it rotated while we were down: either way
+      // nothing else would ever read those lines.
+      if (savedAt === undefined && this.config.start_at !== 'end') {
+        for (const p of found) {
+          await this.#readUnseenRotations(p, Number.NEGATIVE_INFINITY, claimed, 'reading a rotation that existed at the first start');
+        }
       }
     });
     this.#discovery.start();
@@ -156,60 +190,76 @@ export class FileSource {
   async #readUnseenRotations(watched: string, since: number, claimed: ReadonlySet<string>, msg: string): Promise<void> {
     const dir = path.dirname(watched);
     const base = path.basename(watched);
-    let names: string[];
-    try {
-      names = await fsp.readdir(dir);
-    } catch {
-      return;
-    }
-    for (const name of names.sort()) {
-      if (name === base || !name.startsWith(base) || COMPRESSED.test(name)) continue;
-      const full = path.join(dir, name);
-      if (this.globs.matches(full) || this.globs.isExcluded(full)) continue;
-      let st: Stats;
-      try {
-        st = await fsp.stat(full);
-      } catch {
-        continue;
-      }
+    const unseen = (st: Stats) => {
       const key = `${st.dev}:${st.ino}`;
-      if (!st.isFile() || st.mtimeMs <= since || claimed.has(key) || this.tailers.has(key) || this.#known.has(key)) continue;
-      if (await this.#isCopyOfKnown(full)) continue;
-      const t = await this.#open(watched, full, 0);
-      if (!t) continue;
-      this.host.info(msg, { source: this.name, path: full, file: watched });
-      t.markRotated();
+      return st.isFile() && st.mtimeMs > since && !claimed.has(key) && !this.tailers.has(key) && !this.#known.has(key);
+    };
+    // Numbered rotation renames every file each time: a file renamed between our readdir and our
+    // open (to a name we may have passed already) makes us look again.
+    for (let pass = 0, moved = true; moved && pass < UNSEEN_PASSES; pass++) {
+      moved = false;
+      let names: string[];
+      try {
+        names = await fsp.readdir(dir);
+      } catch {
+        return;
+      }
+      for (const name of names.sort()) {
+        if (name === base || !name.startsWith(base) || COMPRESSED.test(name)) continue;
+        const full = path.join(dir, name);
+        if (this.globs.matches(full) || this.globs.isExcluded(full)) continue;
+        let fh: fsp.FileHandle | undefined;
+        try {
+          if (!unseen(await fsp.stat(full))) continue;
+          fh = await fsp.open(full, 'r');
+          // Decide on the file we hold open: the name may hold another one by now.
+          if (!unseen(await fh.stat()) || (await this.#isCopyOfKnown(fh))) {
+            await fh.close();
+            continue;
+          }
+        } catch {
+          await fh?.close().catch(() => undefined);
+          moved = true;
+          continue;
+        }
+        const t = await this.#open(watched, full, 0, false, fh);
+        if (!t) continue;
+        this.host.info(msg, { source: this.name, path: full, file: watched });
+        t.markRotated();
+      }
     }
   }
 
-  /** Do the first bytes of `file` match the fingerprint of a file we read (a copy of it)? */
-  async #isCopyOfKnown(file: string): Promise<boolean> {
+  /** Do the first bytes of the open file match the fingerprint of a file we read (a copy of it)? */
+  async #isCopyOfKnown(fh: fsp.FileHandle): Promise<boolean> {
     const ids = [...[...this.tailers.values()].map((t) => t.identity), ...[...this.#known.values()].map((k) => k.identity)];
     const longest = Math.max(0, ...ids.map((i) => i.fp_len));
     if (longest === 0) return false;
-    let head: Buffer;
-    try {
-      const fh = await fsp.open(file, 'r');
-      try {
-        const buf = Buffer.alloc(longest);
-        const { bytesRead } = await fh.read(buf, 0, longest, 0);
-        head = buf.subarray(0, bytesRead);
-      } finally {
-        await fh.close();
-      }
-    } catch {
-      return false;
-    }
+    const buf = Buffer.alloc(longest);
+    const { bytesRead } = await fh.read(buf, 0, longest, 0);
+    const head = buf.subarray(0, bytesRead);
     return ids.some((i) => i.fp_len > 0 && head.length >= i.fp_len && fingerprint(head.subarray(0, i.fp_len)) === i.fp);
   }
 
-  /** Opens `real` (events carry `display` as their file), registers it and starts reading. */
-  async #open(display: string, real: string, offset: number | 'end' | StartOffsets, checkpointed = false): Promise<Tailer | undefined> {
-    if (!checkpointed && !(await this.#roomToOpen(real))) return undefined;
+  /**
+   * Opens `real` (events carry `display` as their file), registers it and starts reading. With
+   * `fh`, reads the file open there (checked by the caller) and owns the handle.
+   */
+  async #open(
+    display: string,
+    real: string,
+    offset: number | 'end' | StartOffsets,
+    checkpointed = false,
+    fh?: fsp.FileHandle,
+  ): Promise<Tailer | undefined> {
+    if (!checkpointed && !(await this.#roomToOpen(real))) {
+      await fh?.close().catch(() => undefined);
+      return undefined;
+    }
     let t: Tailer;
     try {
       const first = typeof offset === 'object' ? offset.offset : offset;
-      t = await Tailer.open(this.name, real, first, this.host.sinksOf(this.name), () => this.#assembler(), this.host, this.#opts);
+      t = await Tailer.open(this.name, real, first, this.host.sinksOf(this.name), () => this.#assembler(), this.host, this.#opts, fh);
       if (typeof offset === 'object') t.startAt(offset);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
@@ -407,47 +457,4 @@ function furthest(start: StartOffsets): number {
   let max = start.offset;
   for (const o of Object.values(start.sinks ?? {})) if (o > max) max = o;
   return max;
-}
-
-/** Finds the file of a checkpoint entry: at its path, else by device+inode in its directory (or its link target's). */
-async function locate(e: CheckpointEntry): Promise<{ path: string; st: Stats; head: Buffer } | undefined> {
-  const candidates = [e.path];
-  const dirs = [path.dirname(e.path)];
-  try {
-    const real = await fsp.realpath(e.path);
-    if (path.dirname(real) !== dirs[0]) dirs.push(path.dirname(real));
-  } catch {
-    // the path is gone (deleted or rotated away): search its directory
-  }
-  for (const dir of dirs) {
-    try {
-      for (const name of (await fsp.readdir(dir)).sort()) candidates.push(path.join(dir, name));
-    } catch {
-      // directory gone
-    }
-  }
-  for (const p of candidates) {
-    let st: Stats;
-    try {
-      st = await fsp.stat(p);
-    } catch {
-      continue;
-    }
-    if (!st.isFile() || st.dev !== e.dev || st.ino !== e.ino) continue;
-    let head = Buffer.alloc(0);
-    try {
-      const fh = await fsp.open(p, 'r');
-      try {
-        const buf = Buffer.alloc(e.fp_len);
-        const { bytesRead } = await fh.read(buf, 0, e.fp_len, 0);
-        head = buf.subarray(0, bytesRead);
-      } finally {
-        await fh.close();
-      }
-    } catch {
-      continue;
-    }
-    return { path: p, st, head };
-  }
-  return undefined;
 }

@@ -98,8 +98,11 @@ export class Tailer {
   lastGrowth = Date.now();
   /** When it was rotated out of the globs (or deleted). */
   rotatedAt = 0;
-  /** When we opened it: a file renamed away from its path since then may be one we never saw. */
-  readonly openedAt = Date.now();
+  /**
+   * When we opened it (or, for a checkpointed file, when a run first did): a file renamed away from
+   * its path since then may be one we never saw.
+   */
+  openedAt = Date.now();
   /** Bytes before this offset were read at least once (by some lane) since we opened the file. */
   #frontier: number;
   #closed = false;
@@ -134,7 +137,9 @@ export class Tailer {
 
   /**
    * Opens `path` with one lane per sink in `sinks`. `offset` is where every lane starts (`end`: the
-   * file's size now); `startAt()` may move them before `run()`.
+   * file's size now); `startAt()` may move them before `run()`. With `handle`, the file already
+   * open there is read (its identity is the open file's, whatever is at `path` by now) and the
+   * tailer owns the handle.
    */
   static async open(
     source: string,
@@ -144,8 +149,9 @@ export class Tailer {
     newAssembler: () => EventAssembler,
     host: TailerHost,
     opts: TailerOptions,
+    handle?: fsp.FileHandle,
   ): Promise<Tailer> {
-    const fh = await open(path, 'r');
+    const fh = handle ?? (await open(path, 'r'));
     try {
       const st = await fh.stat();
       const head = await readHead(fh, Math.min(st.size, opts.fingerprintBytes));
