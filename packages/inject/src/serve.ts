@@ -3,8 +3,9 @@
  * (fastify). The certificate files are watched and a new pair is taken without a restart (a
  * cert-manager renewal or a Secret volume's ..data swap), the old one staying until both read.
  */
-import { readFileSync, unwatchFile, watchFile } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { Server } from 'node:https';
+import { WatchedFiles } from '@outrigger/runtime';
 import Fastify from 'fastify';
 import type { InjectOptions } from './inject.js';
 import { review } from './webhook.js';
@@ -13,8 +14,8 @@ export interface ServeOptions extends InjectOptions {
   cert: string;
   key: string;
   listen?: string;
-  /** How often the cert files are checked (ms). */
-  certPollMs?: number;
+  /** How long the cert files must be quiet before they are re-read (ms; a renewal writes both). */
+  certDebounceMs?: number;
 }
 
 export async function serve(o: ServeOptions) {
@@ -30,11 +31,11 @@ export async function serve(o: ServeOptions) {
       app.log.warn({ err: (err as Error).message }, 'TLS certificate not reloaded; the previous one stays');
     }
   };
-  const interval = o.certPollMs ?? 1000;
-  for (const f of [o.cert, o.key]) watchFile(f, { interval }, reload);
-  app.addHook('onClose', async () => {
-    for (const f of [o.cert, o.key]) unwatchFile(f, reload);
-  });
+  // The runtime's watcher, as the sidecars' TLS files use: it follows a Secret volume's `..data`
+  // swap and an edit in place, and compares content, so an unchanged touch reloads nothing.
+  const watch = new WatchedFiles([o.cert, o.key], reload, { debounceMs: o.certDebounceMs ?? 200 });
+  await watch.ready();
+  app.addHook('onClose', () => watch.close());
   const [host, port] = (o.listen ?? '0.0.0.0:8443').split(/:(?=\d+$)/) as [string, string];
   const address = await app.listen({ host, port: Number(port) });
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => void app.close().then(() => process.exit(0)));
