@@ -20,21 +20,18 @@ module.exports = Object.defineProperties({}, {${names.map((k) => `${JSON.stringi
 }
 
 // Built-ins that cost megabytes when loaded (measured alone beside http, net and fs: tls +7.6 MB
-// RSS, crypto +4.7, worker_threads +3.4, assert +2.6, zlib +1.0) and that a sidecar needs only for
-// some configs (TLS, gzip, scripts, ...) or on its first request (our dependencies' assert()).
+// RSS, crypto +4.7, worker_threads +3.4, zlib +1.0) and that a sidecar needs only for some configs
+// (TLS, gzip, scripts, ...). Not assert: undici calls it on every request, and a Proxy's traps on a
+// hot path cost more than the idle megabytes, which the sidecars' other modules share anyway.
 // The bundles load them on first use: the module our sources import (or our dependencies
 // require) is a stand-in that names the exports and fetches the real module on the first access.
-const onFirstUse = new Set(['tls', 'crypto', 'zlib', 'vm', 'worker_threads', 'http2', 'assert']);
+const onFirstUse = new Set(['tls', 'crypto', 'zlib', 'vm', 'worker_threads', 'http2']);
 
 function builtinOnFirstUse(path, names) {
-  // A callable stand-in for a module that is a function (assert); an arrow function has no
-  // non-configurable own keys, which a Proxy's ownKeys would have to report.
-  const target = typeof requireBuiltin(`node:${path}`) === 'function' ? '() => {}' : '{}';
   return `const names = ${JSON.stringify(names)};
 let m;
 const load = () => (m ??= process.getBuiltinModule(${JSON.stringify(`node:${path}`)}));
-module.exports = new Proxy(${target}, {
-  apply: (_, self, args) => Reflect.apply(load(), self, args),
+module.exports = new Proxy({}, {
   get: (_, k) => (k === '__esModule' ? undefined : load()[k]),
   set: (_, k, v) => { load()[k] = v; return true; },
   has: (_, k) => k in load(),
