@@ -39,7 +39,11 @@ t.test('--serve stopped by SIGINT to its process group: every step passes, exit 
   t.teardown(() => {
     if (child.exitCode === null && child.signalCode === null) process.kill(-pgid, 'SIGKILL');
   });
-  await waitFor(() => out.includes('Serving:'), { timeoutMs: 90_000, what: 'the demo serving' });
+  // What the demo printed is the only clue when it never gets to serving: show it, then fail.
+  await waitFor(() => out.includes('Serving:'), { timeoutMs: 90_000, what: 'the demo serving' }).catch((err: unknown) => {
+    t.comment(out);
+    throw err;
+  });
   process.kill(-pgid, 'SIGINT');
   const code = await exited;
   t.equal(code, 0, 'the demo exits 0');
