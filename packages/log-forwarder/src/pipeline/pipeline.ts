@@ -252,8 +252,11 @@ export class Pipeline {
         loaded.state?.saved_at,
       );
     }
+    // The start offsets are saved before anything is read: a kill before this write finds no
+    // checkpoint and starts over, but nothing was sent from offsets the restart would not know.
     this.checkpoints.changed();
     await this.checkpoints.save();
+    for (const source of this.sources.values()) source.begin();
     this.checkpoints.every(this.config.checkpoint_interval_ms);
     this.#started = true;
   }

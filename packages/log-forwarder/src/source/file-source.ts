@@ -54,6 +54,11 @@ export class FileSource {
   readonly #lastOpenedAt = new Map<string, number>();
   #capWarned = false;
   #stopped = false;
+  /**
+   * Files opened since `start()` began, read only once `begin()` is called: after the checkpoint
+   * that holds their start offsets is written (with `start_at: end` nothing else remembers them).
+   */
+  #held: Tailer[] | undefined = [];
 
   constructor(
     readonly name: string,
@@ -176,6 +181,13 @@ export class FileSource {
     this.#discovery.start();
   }
 
+  /** Starts reading the files opened so far; from now on a file is read as soon as it is opened. */
+  begin(): void {
+    const held = this.#held ?? [];
+    this.#held = undefined;
+    for (const t of held) if (this.tailers.get(t.key) === t) void t.run();
+  }
+
   async #openRotationSiblings(entries: readonly CheckpointEntry[], savedAt: number, claimed: Set<string>): Promise<void> {
     for (const e of entries) await this.#readUnseenRotations(e.path, savedAt, claimed, 'reading a rotation written while stopped');
   }
@@ -284,7 +296,8 @@ export class FileSource {
     t.path = display;
     this.tailers.set(t.key, t);
     this.host.opened(t);
-    void t.run();
+    if (this.#held) this.#held.push(t);
+    else void t.run();
     return t;
   }
 
