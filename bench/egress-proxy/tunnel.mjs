@@ -1,13 +1,14 @@
 #!/usr/bin/env node
 // CONNECT tunnels through the egress-proxy's forward-proxy mode: MB/s of one 100 MB download
 // through a tunnel, and tunnels/s (CONNECT, one byte each way, close) at a fixed concurrency,
-// beside a direct connection and, when installed, tinyproxy and squid (the anchors; neither is
-// in this machine's image, so they print "not installed" here).
+// beside a direct connection and, when installed, tinyproxy and squid (the anchors; a peer that is
+// not installed prints "not installed"). Per proxy also its CPU (user+system from /proc) per MB
+// downloaded and per tunnel, and its peak RSS (VmHWM).
 //
 // Usage: node bench/egress-proxy/tunnel.mjs   (BENCH_DURATION_S=5, BENCH_CONCURRENCY=50, BENCH_MB=100)
 // Needs: `npm run build` done (it measures the bundle that ships).
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -164,14 +165,91 @@ function installed(cmd) {
   }
 }
 
+/** utime+stime in seconds and VmHWM in MB of a live process. */
+function proc(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const hwm = Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+  return { cpu: (Number(f[11]) + Number(f[12])) / 100, rssMb: Math.round(hwm / 1024) };
+}
+
+async function tinyproxy() {
+  const port = await freePort();
+  const cfg = join(dir, 'tinyproxy.conf');
+  // Foreground, no log file, CONNECT to the target's port only; the same limits as ours.
+  writeFileSync(
+    cfg,
+    [
+      `Port ${port}`,
+      'Listen 127.0.0.1',
+      'Timeout 600',
+      'MaxClients 1000',
+      'Allow 127.0.0.1',
+      `ConnectPort ${targetPort}`,
+      'LogLevel Critical',
+      'DisableViaHeader Yes',
+    ]
+      .concat(process.getuid?.() === 0 ? ['User nobody', 'Group nogroup'] : [])
+      .join('\n'),
+  );
+  const child = spawn('tinyproxy', ['-d', '-c', cfg], { stdio: ['ignore', 'ignore', 'inherit'] });
+  children.push(child);
+  await waitPort(port);
+  return { port, child };
+}
+
+async function squid() {
+  const port = await freePort();
+  const cfg = join(dir, 'squid.conf');
+  writeFileSync(
+    cfg,
+    [
+      `http_port 127.0.0.1:${port}`,
+      `acl target port ${targetPort}`,
+      'acl CONNECT method CONNECT',
+      'http_access allow CONNECT target',
+      'http_access deny all',
+      'cache deny all',
+      'access_log none',
+      `cache_log ${join(dir, 'squid-cache.log')}`,
+      `pid_filename ${join(dir, 'squid.pid')}`,
+      'workers 1',
+    ].join('\n'),
+  );
+  const child = spawn('squid', ['-N', '-f', cfg], { stdio: ['ignore', 'ignore', 'inherit'] });
+  children.push(child);
+  await waitPort(port);
+  return { port, child };
+}
+
+/** Download then tunnels/s through one proxy, with its CPU per MB and per tunnel. */
+async function measure(peer, started) {
+  const { port, child } = started;
+  const a = proc(child.pid);
+  const mbPerS = await download(port);
+  const b = proc(child.pid);
+  const t = await tunnelsPerSecond(port);
+  const c = proc(child.pid);
+  child.kill('SIGTERM');
+  return {
+    peer,
+    download_mb_per_s: mbPerS,
+    cpu_ms_per_mb: Math.round(((b.cpu - a.cpu) * 1000 * 10) / MB) / 10,
+    ...t,
+    cpu_us_per_tunnel: t.tunnels_per_s > 0 ? Math.round(((c.cpu - b.cpu) * 1e6) / (t.tunnels_per_s * DURATION)) : null,
+    peak_rss_mb: c.rssMb,
+  };
+}
+
 const results = [];
 results.push({ peer: 'direct', download_mb_per_s: await download(undefined), ...(await tunnelsPerSecond(undefined)) });
-const o = await outrigger();
-results.push({ peer: 'outrigger egress-proxy', download_mb_per_s: await download(o.port), ...(await tunnelsPerSecond(o.port)) });
-o.child.kill('SIGTERM');
-for (const anchor of ['tinyproxy', 'squid']) {
-  // Not installed in this machine's image; a run where they are installed adds them here.
+results.push(await measure('outrigger egress-proxy', await outrigger()));
+for (const [anchor, start] of [
+  ['tinyproxy', tinyproxy],
+  ['squid', squid],
+]) {
   if (!installed(anchor)) results.push({ peer: anchor, note: 'not installed' });
+  else results.push(await measure(anchor, await start()));
 }
 for (const r of results) console.log(JSON.stringify(r));
 target.close();
