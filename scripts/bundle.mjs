@@ -4,15 +4,18 @@
 // executable that starts it (entry.mjs). One file starts about twice as fast as the module graph
 // it replaces (docs/benchmarks.md): what a pod waits for on every start. Images ship the bundles.
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { bundlePlugins } from './bundle-plugins.mjs';
 import { sidecars, writeEntry } from './entry.mjs';
+
 import { nodeFloor } from './node-version.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const [major, minor] = nodeFloor();
+const punycodeFile = createRequire(join(root, 'packages/inject/package.json')).resolve('punycode/');
 const entries = sidecars().map((s) => ({ ...s, main: join(root, 'packages', s.name, 'dist/src/main.js') }));
 // The runtime's test sidecar, for the start-up benchmark.
 entries.push({
@@ -46,6 +49,9 @@ await Promise.all(
       sourcemap: 'linked',
       logLevel: 'warning',
       external: ['fsevents'],
+      // `require('punycode')` (uri-js and ajv-formats, under outrigger-inject's schema validation)
+      // is Node's deprecated built-in, which prints DEP0040 at use: the userland package instead.
+      alias: { punycode: punycodeFile },
       plugins: bundlePlugins,
       // CommonJS dependencies call require() for Node built-ins; give the ESM bundle one.
       banner: {

@@ -1,3 +1,5 @@
 #!/usr/bin/env node
 // outrigger-inject: a file in git (not in dist/), so pnpm links the bin on a clean clone before the build.
-import './dist/src/cli.js';
+import { runInjectCli } from './dist/src/cli.js';
+
+process.exitCode = await runInjectCli(process.argv.slice(2));

@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 /**
  * outrigger-inject [--sidecars NAMES] [--mode native|legacy] [--image IMAGE] [FILE|DIR|-]...
  * Writes the injected YAML to stdout; skips go to stderr with their reason; on any error, every
@@ -93,9 +92,12 @@ export async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-try {
-  process.exitCode = await main(process.argv.slice(2));
-} catch (err) {
-  process.stderr.write(`outrigger-inject: ${(err as Error).message}\n`);
-  process.exitCode = 2;
+/** `main` with its failures as exit code 2 (a usage error or an unreadable file), said on stderr. */
+export async function runInjectCli(argv: readonly string[]): Promise<number> {
+  try {
+    return await main([...argv]);
+  } catch (err) {
+    process.stderr.write(`outrigger-inject: ${(err as Error).message}\n`);
+    return 2;
+  }
 }

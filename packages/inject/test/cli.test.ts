@@ -13,7 +13,7 @@ import { validateObject } from '../src/validate.js';
 import { workloadKinds } from '../src/workload.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const cli = join(here, '../src/cli.js');
+const cli = join(here, '../../bin.js');
 const fixtures = join(here, '../../test/fixtures/workloads');
 
 function run(args: string[], stdin?: string): Promise<{ code: number; stdout: string; stderr: string }> {

@@ -14,7 +14,12 @@ import { parse } from 'yaml';
 import { diff, type PatchOp } from '../src/webhook.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const cli = join(here, '../src/cli.js');
+const cli = join(here, '../../bin.js');
+// The image runs the webhook as `outrigger inject serve` (the `outrigger` bundle it ships).
+const programs: Record<string, string[]> = {
+  'outrigger-inject': [cli],
+  'outrigger inject (the bundle in the image)': [join(here, '../../../outrigger/dist/bundle/outrigger.mjs'), 'inject'],
+};
 const fixture = join(here, '../../test/fixtures/workloads/apps.yaml');
 
 function certificate(dir: string, cn: string) {
@@ -76,69 +81,75 @@ t.test('diff: a patch that takes one object to the other', async (t) => {
   t.same(apply(a, diff(a, b)), b);
 });
 
-t.test('serve: AdmissionReview → patch equal to the CLI output; cert rotation without restart', async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 'inject-webhook-'));
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
-  certificate(dir, 'first');
-  certificate(dir, 'second');
-  const cert = join(dir, 'tls.crt');
-  const key = join(dir, 'tls.key');
-  await writeFile(cert, await readFile(join(dir, 'first.crt')));
-  await writeFile(key, await readFile(join(dir, 'first.key')));
+for (const [name, program] of Object.entries(programs)) {
+  t.test(`${name} serve: AdmissionReview → patch equal to the CLI output; cert rotation without restart`, async (t) => {
+    const dir = await mkdtemp(join(tmpdir(), 'inject-webhook-'));
+    t.teardown(() => rm(dir, { recursive: true, force: true }));
+    certificate(dir, 'first');
+    certificate(dir, 'second');
+    const cert = join(dir, 'tls.crt');
+    const key = join(dir, 'tls.key');
+    await writeFile(cert, await readFile(join(dir, 'first.crt')));
+    await writeFile(key, await readFile(join(dir, 'first.key')));
 
-  const child = spawn(process.execPath, [cli, 'serve', '--cert', cert, '--key', key, '--listen', '127.0.0.1:0'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, LOG_LEVEL: 'warn' },
-  });
-  t.teardown(() => {
-    child.kill('SIGKILL');
-  });
-  let out = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => {
-    out += d;
-  });
-  child.stderr.setEncoding('utf8').on('data', (d: string) => {
-    out += d;
-  });
-  const port = Number(
-    (await waitFor(() => /listening on https:\/\/127\.0\.0\.1:(\d+)/.exec(out), { timeoutMs: 20_000, what: 'the webhook' }))[1],
-  );
-
-  const deployment = parse((await readFile(fixture, 'utf8')).split('\n---\n')[0] as string);
-  // As the API server calls it: POST over TLS, trusting the webhook's CA (here, its own cert).
-  const body = JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: { uid: 'u-1', object: deployment } });
-  const ca = await readFile(cert);
-  const reviewed = (await new Promise((resolve, reject) => {
-    const req = request(
-      { host: '127.0.0.1', port, path: '/mutate', method: 'POST', ca, headers: { 'content-type': 'application/json' } },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8').on('data', (d: string) => {
-          text += d;
-        });
-        res.on('end', () => resolve(JSON.parse(text)));
-      },
+    const child = spawn(process.execPath, [...program, 'serve', '--cert', cert, '--key', key, '--listen', '127.0.0.1:0'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, LOG_LEVEL: 'warn' },
+    });
+    t.teardown(() => {
+      child.kill('SIGKILL');
+    });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      out += d;
+    });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      out += d;
+    });
+    const port = Number(
+      (await waitFor(() => /listening on https:\/\/127\.0\.0\.1:(\d+)/.exec(out), { timeoutMs: 20_000, what: 'the webhook' }))[1],
     );
-    req.on('error', reject);
-    req.end(body);
-  })) as Json;
-  t.equal(reviewed.response.uid, 'u-1');
-  t.equal(reviewed.response.allowed, true);
-  t.equal(reviewed.response.patchType, 'JSONPatch');
-  const patch = JSON.parse(Buffer.from(reviewed.response.patch, 'base64').toString()) as PatchOp[];
-  const cliOut = await new Promise<string>((resolve, reject) => {
-    const c = execFile(process.execPath, [cli, '-'], (err, stdout) => (err ? reject(err) : resolve(stdout)));
-    c.stdin?.end(JSON.stringify(deployment));
-  });
-  t.same(apply(deployment, patch), parse(cliOut), 'the patched object is what the CLI writes');
 
-  t.equal(await servedCN(port), 'first');
-  // Rotation as a Secret volume does it: new files renamed into place.
-  await writeFile(join(dir, 'new.crt'), await readFile(join(dir, 'second.crt')));
-  await writeFile(join(dir, 'new.key'), await readFile(join(dir, 'second.key')));
-  await rename(join(dir, 'new.key'), key);
-  await rename(join(dir, 'new.crt'), cert);
-  await waitFor(async () => (await servedCN(port)) === 'second', { timeoutMs: 15_000, what: 'the new certificate' });
-  t.equal(child.exitCode, null, 'the same process: no restart');
-  t.pass('the rotated certificate is served');
-});
+    const deployment = parse((await readFile(fixture, 'utf8')).split('\n---\n')[0] as string);
+    // As the API server calls it: POST over TLS, trusting the webhook's CA (here, its own cert).
+    const body = JSON.stringify({
+      apiVersion: 'admission.k8s.io/v1',
+      kind: 'AdmissionReview',
+      request: { uid: 'u-1', object: deployment },
+    });
+    const ca = await readFile(cert);
+    const reviewed = (await new Promise((resolve, reject) => {
+      const req = request(
+        { host: '127.0.0.1', port, path: '/mutate', method: 'POST', ca, headers: { 'content-type': 'application/json' } },
+        (res) => {
+          let text = '';
+          res.setEncoding('utf8').on('data', (d: string) => {
+            text += d;
+          });
+          res.on('end', () => resolve(JSON.parse(text)));
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    })) as Json;
+    t.equal(reviewed.response.uid, 'u-1');
+    t.equal(reviewed.response.allowed, true);
+    t.equal(reviewed.response.patchType, 'JSONPatch');
+    const patch = JSON.parse(Buffer.from(reviewed.response.patch, 'base64').toString()) as PatchOp[];
+    const cliOut = await new Promise<string>((resolve, reject) => {
+      const c = execFile(process.execPath, [...program, '-'], (err, stdout) => (err ? reject(err) : resolve(stdout)));
+      c.stdin?.end(JSON.stringify(deployment));
+    });
+    t.same(apply(deployment, patch), parse(cliOut), 'the patched object is what the CLI writes');
+
+    t.equal(await servedCN(port), 'first');
+    // Rotation as a Secret volume does it: new files renamed into place.
+    await writeFile(join(dir, 'new.crt'), await readFile(join(dir, 'second.crt')));
+    await writeFile(join(dir, 'new.key'), await readFile(join(dir, 'second.key')));
+    await rename(join(dir, 'new.key'), key);
+    await rename(join(dir, 'new.crt'), cert);
+    await waitFor(async () => (await servedCN(port)) === 'second', { timeoutMs: 15_000, what: 'the new certificate' });
+    t.equal(child.exitCode, null, 'the same process: no restart');
+    t.pass('the rotated certificate is served');
+  });
+}

@@ -172,6 +172,8 @@ export async function runCli<S extends TObject>(definition: SidecarDefinition<S>
 export interface PodProgram {
   version: string;
   sidecars: Readonly<Record<string, () => Promise<SidecarDefinition>>>;
+  /** Other programs in the same binary (`outrigger inject ...`), loaded only when named; each returns its exit code. */
+  commands?: Readonly<Record<string, { summary: string; run(argv: readonly string[]): Promise<number> }>>;
 }
 
 export function podUsage(program: PodProgram): string {
@@ -184,6 +186,7 @@ export function podUsage(program: PodProgram): string {
     row('[run] -c FILE', 'run several sidecars in one process (a section per sidecar)'),
     row('check -c FILE', 'validate that config (opens no sockets); exit 0 or 78'),
     row('schema', "print that config's JSON Schema"),
+    ...Object.entries(program.commands ?? {}).map(([name, c]) => row(`${name} ARGS...`, c.summary)),
     '  outrigger --version | --help',
     '',
     'Options:',
@@ -196,6 +199,8 @@ export async function podCli(program: PodProgram, argv: readonly string[], io: C
   const first = argv[0];
   const loadSidecar = first === undefined ? undefined : program.sidecars[first];
   if (loadSidecar && Object.hasOwn(program.sidecars, first as string)) return cli(await loadSidecar(), argv.slice(1), io);
+  const command = first === undefined || !program.commands || !Object.hasOwn(program.commands, first) ? undefined : program.commands[first];
+  if (command) return command.run(argv.slice(1));
   const help = podUsage(program);
   const args = parseArgs(argv, []);
   const early = preamble(args, 'outrigger', program.version, help, io);
