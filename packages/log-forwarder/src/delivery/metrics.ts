@@ -7,6 +7,8 @@ import type { SinkContext } from '../sink/sink.js';
 
 type Labels = 'sink';
 
+const SINK_GAUGES = ['sink_in_flight_events', 'sink_in_flight_bytes', 'sink_reading_paused', 'sink_dead_letter_full', 'sink_healthy'];
+
 function getOrCreate<T>(registry: Registry, name: string, create: () => T): T {
   return (registry.getSingleMetric(name) as T | undefined) ?? create();
 }
@@ -82,5 +84,10 @@ export class SinkMetrics {
     this.healthy = gauge('sink_healthy', '1 when the sink’s last delivery or healthcheck succeeded.');
     for (const g of [this.inFlightEvents, this.inFlightBytes, this.blocked, this.deadLetterFull]) g.set({ sink }, 0);
     this.healthy.set({ sink }, 1);
+  }
+
+  /** A sink a reload removed: its gauges stop reporting (a last value would read as current). */
+  static forget(ctx: Pick<SinkContext, 'metrics' | 'metricName'>, sink: string): void {
+    for (const suffix of SINK_GAUGES) (ctx.metrics.getSingleMetric(ctx.metricName(suffix)) as Gauge<Labels> | undefined)?.remove({ sink });
   }
 }
