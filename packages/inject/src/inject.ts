@@ -4,7 +4,7 @@
  * Document API), so comments, key order, quoting and unknown fields survive; a document that needs
  * no change is written back byte for byte.
  */
-import { type Document, isMap, isSeq, parseAllDocuments, type YAMLMap, type YAMLSeq } from 'yaml';
+import { CST, type Document, isMap, isSeq, Parser, parseAllDocuments, type YAMLMap, type YAMLSeq } from 'yaml';
 import { lintPodSpec } from './lint.js';
 import { LOG_DIR, type SidecarName, sidecarContainer, sidecarNames, VERSION, volumes } from './sidecars.js';
 import { validateObject } from './validate.js';
@@ -57,6 +57,8 @@ export async function injectText(text: string, source: string, options: InjectOp
   const docs = parseAllDocuments(text, { keepSourceTokens: false });
   if (!Array.isArray(docs)) return { output: text, changed: false, skips, errors };
   let changed = false;
+  /** Indexes of the documents that changed: only they are printed again, the others stay as written. */
+  const changedDocs = new Set<number>();
   const where = (i: number, label?: string) => `${source}: document ${i + 1}${label ? ` (${label})` : ''}`;
 
   for (const [i, doc] of docs.entries()) {
@@ -83,19 +85,45 @@ export async function injectText(text: string, source: string, options: InjectOp
       if (r.skip) skips.push({ source, document: i + 1, object: label, reason: r.skip });
       if (!r.changed) continue;
       changed = true;
+      changedDocs.add(i);
       const after = at(doc.toJS(), base) as Obj;
       const spec = at(after, workloadKinds[String(after.kind)]?.spec ?? []) as Obj;
       for (const p of [...lintPodSpec(spec), ...(await validateObject(after))]) errors.push(`${where(i, label)}: ${p}`);
     }
   }
   if (!changed || errors.length > 0) return { output: text, changed: false, skips, errors };
+  return { output: reprint(text, docs, changedDocs), changed, skips, errors };
+}
+
+/**
+ * The text again with only the changed documents printed anew: every other document (and what
+ * lies between documents) is copied byte for byte from the input, so a reviewer's diff shows the
+ * injection and nothing else. The printer's line breaks follow the input's (CRLF stays CRLF).
+ */
+function reprint(text: string, docs: readonly Document[], changedDocs: ReadonlySet<number>): string {
+  const crlf = text.includes('\r\n');
   let output = '';
-  for (const doc of docs) {
-    let s = doc.toString({ lineWidth: 0 });
-    if (output !== '' && !s.startsWith('---')) s = `---\n${s}`;
-    output += s;
+  let between = '';
+  let d = 0;
+  for (const token of new Parser().parse(text)) {
+    if (token.type !== 'document') {
+      between += CST.stringify(token);
+      continue;
+    }
+    const i = d++;
+    const doc = docs[i];
+    if (!doc || !changedDocs.has(i)) {
+      output += between + CST.stringify(token);
+    } else {
+      let s = doc.toString({ lineWidth: 0 });
+      // What precedes the first document (comments, directives) is part of its printed form.
+      if (i > 0) output += between;
+      if (output !== '' && !s.startsWith('---')) s = `---\n${s}`;
+      output += crlf ? s.replace(/\r?\n/g, '\r\n') : s;
+    }
+    between = '';
   }
-  return { output, changed, skips, errors };
+  return output + between;
 }
 
 interface ObjectResult {

@@ -98,6 +98,30 @@ spec:
   t.ok(r.stdout.indexOf('image: "double"') < r.stdout.indexOf("name: 'app'"), 'key order kept in the app container');
 });
 
+t.test('documents that are not injected come out byte for byte, CRLF stays CRLF', async (t) => {
+  // As `helm template` writes them: a leading source comment, empty and comment-only documents,
+  // flow collections with their own spacing, a trailing marker.
+  const untouched: [string, string, string] = [
+    '# Source: web/templates/service.yaml\n---\n',
+    '---\n# only a comment\n',
+    '---\napiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec: {selector: {app: web},   ports: [ {port: 80} ]}\n',
+  ];
+  const deployment =
+    '---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      containers: [{name: web, image: "nginx:1.27"}]\n';
+  const text = `${untouched[0]}${untouched[1]}${deployment}${untouched[2]}---\n`;
+  const r = await run(['-'], text);
+  t.equal(r.code, 0, r.stderr);
+  t.ok(r.stdout.startsWith(untouched[0] + untouched[1]), 'the documents before the workload as written');
+  t.ok(r.stdout.endsWith(`${untouched[2]}---\n`), 'the Service after it as written');
+  t.match(r.stdout, /name: log-forwarder/, 'the workload injected');
+
+  const crlf = text.replace(/\n/g, '\r\n');
+  const c = await run(['-'], crlf);
+  t.equal(c.code, 0, c.stderr);
+  t.notMatch(c.stdout.replace(/\r\n/g, ''), /\n/, 'every line break is CRLF');
+  t.ok(c.stdout.endsWith(`${untouched[2].replace(/\n/g, '\r\n')}---\r\n`), 'untouched documents byte for byte');
+});
+
 t.test('another version in the record: re-injected cleanly (once, not twice)', async (t) => {
   const first = await run([join(fixtures, 'apps.yaml')]);
   const old = first.stdout.replaceAll('0.1.0;native;', '0.0.9;native;').replaceAll('outrigger:0.1.0', 'outrigger:0.0.9');
