@@ -115,7 +115,8 @@ function reprint(text: string, docs: readonly Document[], changedDocs: ReadonlyS
     if (!doc || !changedDocs.has(i)) {
       output += between + CST.stringify(token);
     } else {
-      let s = doc.toString({ lineWidth: 0 });
+      // JSON in, JSON out (a .json manifest stays JSON; the printer would write YAML flow style).
+      let s = isJson(CST.stringify(token)) ? `${JSON.stringify(doc.toJS(), null, 2)}\n` : doc.toString({ lineWidth: 0 });
       // What precedes the first document (comments, directives) is part of its printed form.
       if (i > 0) output += between;
       if (output !== '' && !s.startsWith('---')) s = `---\n${s}`;
@@ -124,6 +125,16 @@ function reprint(text: string, docs: readonly Document[], changedDocs: ReadonlyS
     between = '';
   }
   return output + between;
+}
+
+/** A document written as JSON: its content (past a `---` marker and comments) opens with `{`. */
+function isJson(source: string): boolean {
+  for (const line of source.split('\n')) {
+    const l = line.trim();
+    if (l === '' || l === '---' || l.startsWith('#')) continue;
+    return l.startsWith('{');
+  }
+  return false;
 }
 
 interface ObjectResult {
@@ -146,6 +157,15 @@ function injectObject(
   const spec = at(obj, paths.spec);
   if (!isObj(spec) || !Array.isArray(spec.containers) || spec.containers.length === 0) return { error: 'a workload without containers' };
   if (spec.hostNetwork === true) return { skip: "hostNetwork: true (the sidecars' ports would be the node's)" };
+  // Plain containers never exit on their own: a pod that should run to completion would not.
+  if (
+    o.mode === 'legacy' &&
+    (obj.kind === 'Job' || obj.kind === 'CronJob' || (spec.restartPolicy !== undefined && spec.restartPolicy !== 'Always'))
+  ) {
+    return {
+      skip: 'runs to completion, which sidecars as plain containers would prevent (they never exit): use --mode native (Kubernetes >= 1.29)',
+    };
+  }
   let names: SidecarName[] = [...(o.sidecars ?? sidecarNames)];
   if (typeof wanted === 'string' && wanted !== 'true' && wanted !== '') {
     const asked = wanted.split(',').map((s) => s.trim());

@@ -143,6 +143,31 @@ t.test('legacy mode: plain containers after the app', async (t) => {
   t.same(await validateObject(pod), []);
 });
 
+t.test('JSON in, JSON out; in legacy mode a pod that runs to completion is skipped', async (t) => {
+  const job = {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { name: 'report' },
+    spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'report', image: 'busybox' }] } } },
+  };
+  const r = await run(['-'], JSON.stringify(job));
+  t.equal(r.code, 0, r.stderr);
+  const out = JSON.parse(r.stdout) as Obj; // throws unless the output is JSON
+  t.same(
+    out.spec.template.spec.initContainers.map((c: Obj) => c.name),
+    ['log-forwarder', 'egress-proxy', 'api-adapter'],
+  );
+  t.equal((await run(['-'], r.stdout)).stdout, r.stdout, 'idempotent');
+
+  // Plain containers never exit, so the Job would never complete: skipped with the reason.
+  for (const o of [job, { ...job, apiVersion: 'v1', kind: 'Pod', spec: job.spec.template.spec }]) {
+    const legacy = await run(['--mode', 'legacy', '-'], JSON.stringify(o));
+    t.equal(legacy.code, 0, legacy.stderr);
+    t.equal(legacy.stdout, JSON.stringify(o), `${o.kind}: written back unchanged`);
+    t.match(legacy.stderr, /runs to completion.*--mode native/, `${o.kind}: the reason on stderr`);
+  }
+});
+
 t.test('bad input: an error naming file and document, nothing on stdout, exit 1', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'inject-'));
   t.teardown(() => rm(dir, { recursive: true, force: true }));
