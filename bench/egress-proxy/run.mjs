@@ -6,6 +6,8 @@
 // latency each proxy adds at a fixed 1,000 req/s.
 //
 // Usage: node bench/egress-proxy/run.mjs            (BENCH_DURATION_S=5, BENCH_CONNECTIONS=50)
+//        PEERS=nginx,outrigger,outrigger\ base BASE_BIN=/tmp/main/egress-proxy.mjs node ...  (before/after)
+// The 'raw data path (prototype)' peer is bench/egress-proxy/raw-path.mjs (see its header).
 // Needs: nginx, haproxy, wrk on PATH; `npm run build` done (it measures the bundle that ships).
 import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -152,7 +154,19 @@ fastify.listen({ port: ${port}, host: '127.0.0.1' });`,
       await waitPort(port);
       return { port, pid: child.pid };
     }
+    case 'raw data path (prototype)': {
+      // bench/egress-proxy/raw-path.mjs: the data path on raw sockets, with the sidecar's flags.
+      const child = start(process.execPath, [
+        ...nodeFlags('egress-proxy'),
+        join(here, 'raw-path.mjs'),
+        String(port),
+        String(upstream.port),
+      ]);
+      await waitPort(port);
+      return { port, pid: child.pid };
+    }
     case 'outrigger':
+    case 'outrigger base':
     case 'outrigger V8 default heap':
     case 'outrigger semi-space 1 MB':
     case 'outrigger semi-space 2 MB':
@@ -174,7 +188,10 @@ fastify.listen({ port: ${port}, host: '127.0.0.1' });`,
       // the variants show the memory/CPU trade of a smaller young generation.
       const semi = /semi-space (\d+) MB/.exec(name);
       const flags = semi ? [`--max-semi-space-size=${semi[1]}`] : name.includes('V8 default') ? [] : nodeFlags('egress-proxy');
-      const child = start(process.execPath, [...flags, process.env.BIN ?? join(pkgDir, 'dist/bundle/egress-proxy.mjs'), 'run', '-c', cfg]);
+      // BASE_BIN: another build (e.g. main's bundle in a temp dir) measured in the same run.
+      const bin = name === 'outrigger base' ? process.env.BASE_BIN : process.env.BIN;
+      if (name === 'outrigger base' && bin === undefined) throw new Error('the "outrigger base" peer needs BASE_BIN');
+      const child = start(process.execPath, [...flags, bin ?? join(pkgDir, 'dist/bundle/egress-proxy.mjs'), 'run', '-c', cfg]);
       await waitPort(port);
       return { port, pid: child.pid };
     }
@@ -254,6 +271,7 @@ const allPeers = [
   'node-http-proxy',
   '@fastify/http-proxy',
   'outrigger',
+  'raw data path (prototype)',
   'outrigger V8 default heap',
   'outrigger semi-space 1 MB',
   'outrigger semi-space 2 MB',
@@ -286,7 +304,7 @@ for (const name of peers) {
     results.push(row);
     console.log(JSON.stringify(row));
   }
-  if (['direct', 'nginx', 'outrigger'].includes(name)) {
+  if (['direct', 'nginx', 'outrigger', 'outrigger base', 'raw data path (prototype)'].includes(name)) {
     const fr = await fixedRate(peer.port, DURATION);
     const row = { bench: 'egress-proxy', peer: name, body: '100 B', fixed_rate: RATE, ...fr };
     results.push(row);
