@@ -117,6 +117,7 @@ for (const head of [
   'Content-Length: abc\r\n',
   'Content-Length: +5\r\n',
   'X-Folded: a\r\n b\r\n',
+  'X-Folded: a\r\n\tX-Inner: b\r\n',
   'Transfer-Encoding: chunked, identity\r\n',
   'Transfer-Encoding: gzip\r\n',
   'Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n',

@@ -178,6 +178,7 @@ fastify.listen({ port: ${port}, host: '127.0.0.1' });`,
         JSON.stringify({
           listen: `127.0.0.1:${port}`,
           admin: { listen: '127.0.0.1:0' },
+          probes: { listen: '127.0.0.1:0' },
           log: { level: 'warn' },
           listener: { access_log: false },
           routes: [{ name: 'up', match: { path_prefix: '/' }, cluster: 'up' }],
