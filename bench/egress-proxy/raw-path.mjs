@@ -11,13 +11,35 @@
 // allocates nothing; a strict response-head parser; response bodies streamed with backpressure;
 // the response head and the first body bytes in one write (cork); hop-by-hop headers dropped both
 // ways, Via and a request id added; one socket timeout per connection instead of timers per request;
-// a GET found dead on a reused connection before any response byte is retried once.
-// Not in it (the shipped path keeps them): routes, retries beyond that, circuit breakers, metrics,
-// access log, TLS origination, forward mode, CONNECT, Upgrade (answered 501 here).
+// a GET found dead on a reused connection before any response byte is retried once; the shipped
+// path's two per-request metrics (prom-client counter and histogram).
+// Not in it (the shipped path keeps them): routes, retries beyond that, circuit breakers, access
+// log, TLS origination, forward mode, CONNECT, Upgrade (answered 501 here), the headers timeout
+// against a client trickling its head (only the idle keep-alive timeout here).
 //
 // Usage: node raw-path.mjs LISTEN_PORT UPSTREAM_PORT   (upstream on 127.0.0.1; bench use only)
 import { randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
 import net from 'node:net';
+
+// The shipped path's per-request metrics, same shapes (a counter by status class, a histogram),
+// so the prototype pays what the sidecar pays for them.
+const { Counter, Histogram, Registry } = createRequire(new URL('../../packages/egress-proxy/package.json', import.meta.url))('prom-client');
+const registry = new Registry();
+const requests = new Counter({
+  name: 'outrigger_egress_requests_total',
+  help: 'requests',
+  labelNames: ['route', 'cluster', 'status_class'],
+  registers: [registry],
+});
+const byClass = [0, 1, 2, 3, 4, 5].map((c) => requests.labels('up', 'up', `${c}xx`));
+const duration = new Histogram({
+  name: 'outrigger_egress_request_duration_seconds',
+  help: 'duration',
+  labelNames: ['route'],
+  buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+  registers: [registry],
+}).labels('up');
 
 const MAX_HEADER_BYTES = 16 * 1024;
 const MAX_REQUEST_LINE_BYTES = 8192;
@@ -566,6 +588,7 @@ class AppConnection {
     if (req.upgrade || req.method === 'CONNECT') throw new HttpError(501, 'the prototype leaves Upgrade and CONNECT to the shipped path');
     if (req.target.charCodeAt(0) !== 47) throw new HttpError(501, 'the prototype takes origin-form targets only');
     this.req = req;
+    this.startedAt = performance.now();
     this.closeAfter = !req.keepAlive;
     this.bodyLeft = req.chunked ? 0 : Math.max(0, req.length);
     this.bodyChunked = req.chunked ? new ChunkedValidator() : undefined;
@@ -636,6 +659,7 @@ class AppConnection {
   /** The response head to the app (held until the first body bytes, to go out in one write). */
   respond(res, framing) {
     this.responding = true;
+    this.status = res.status;
     this.framing = framing;
     const named = connectionNames(res.connection);
     let head = `HTTP/1.1 ${res.status} ${res.reason}\r\n`;
@@ -675,6 +699,8 @@ class AppConnection {
   }
 
   responseDone() {
+    byClass[Math.floor(this.status / 100)]?.inc();
+    duration.observe((performance.now() - this.startedAt) / 1000);
     if (this.responseHead !== undefined) {
       this.socket.write(this.responseHead, 'latin1');
       this.responseHead = undefined;
