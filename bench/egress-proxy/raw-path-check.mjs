@@ -46,27 +46,29 @@ const upstream = net.createServer((s) => {
   s.on('error', () => {});
 });
 await new Promise((r) => upstream.listen(0, '127.0.0.1', r));
-const proxy = await startRawProxy(0, upstream.address().port);
+const proxy = await startRawProxy(0, upstream.address().port, '127.0.0.1', { headersTimeoutMs: 300 });
 const port = proxy.address().port;
 
-function exchange(text, { wait = 300 } = {}) {
+/** Sends `text` (a string, or parts written `gapMs` apart), returns what came back within `wait` ms. */
+function exchange(text, { wait = 300, gapMs = 0 } = {}) {
   return new Promise((resolve) => {
     const c = net.connect(port, '127.0.0.1');
     let out = '';
     c.on('data', (d) => (out += d.toString('latin1')));
     c.on('error', () => {});
     c.on('close', () => resolve(out));
-    c.write(text);
-    setTimeout(() => c.destroy(), wait);
+    const parts = Array.isArray(text) ? text : [text];
+    parts.forEach((p, i) => setTimeout(() => c.writable && c.write(p), i * gapMs));
+    setTimeout(() => c.destroy(), wait + parts.length * gapMs);
   });
 }
 const statusOf = (text) => /^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? '(none)';
 
 let failures = 0;
 let passed = 0;
-async function expect(name, request, status, check) {
+async function expect(name, request, status, check, options) {
   const before = seen.length;
-  const res = await exchange(request);
+  const res = await exchange(request, options);
   const got = statusOf(res);
   const extra = check?.(res, seen.slice(before));
   if (got !== status || (extra !== undefined && extra !== true)) {
@@ -170,6 +172,22 @@ await expect(
   'GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n',
   '501',
   nothingUpstream,
+);
+
+await expect(
+  'a head trickling in past the headers timeout → 408',
+  ['GET /slow HTTP/1.1\r\n', 'Host: x\r\n', 'X-A: 1\r\n', 'X-B: 2\r\n', 'X-C: 3\r\n', 'X-D: 4\r\n', '\r\n'],
+  '408',
+  nothingUpstream,
+  { gapMs: 150 },
+);
+const big = 'b'.repeat(1 << 20);
+await expect(
+  'a 1 MiB body streams through (backpressure both ways)',
+  `POST /big HTTP/1.1\r\nHost: x\r\nContent-Length: ${big.length}\r\nConnection: close\r\n\r\n${big}`,
+  '200',
+  (_r, up) => up[0]?.endsWith(big) === true || 'body not whole upstream',
+  { wait: 2000 },
 );
 
 // Response side: what undici's strict llhttp refuses, the prototype refuses too (502, never relayed).

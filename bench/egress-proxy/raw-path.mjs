@@ -12,10 +12,9 @@
 // the response head and the first body bytes in one write (cork); hop-by-hop headers dropped both
 // ways, Via and a request id added; one socket timeout per connection instead of timers per request;
 // a GET found dead on a reused connection before any response byte is retried once; the shipped
-// path's two per-request metrics (prom-client counter and histogram).
-// Not in it (the shipped path keeps them): routes, retries beyond that, circuit breakers, access
-// log, TLS origination, forward mode, CONNECT, Upgrade (answered 501 here), the headers timeout
-// against a client trickling its head (only the idle keep-alive timeout here).
+// path's two per-request metrics (prom-client counter and histogram); the headers timeout (408) for a client trickling its head, from one sweep over the heads in
+// progress. Not in it (the shipped path keeps them): routes, retries beyond that, circuit
+// breakers, access log, TLS origination, forward mode, CONNECT, Upgrade (answered 501 here).
 //
 // Usage: node raw-path.mjs LISTEN_PORT UPSTREAM_PORT   (upstream on 127.0.0.1; bench use only)
 import { randomUUID } from 'node:crypto';
@@ -46,6 +45,29 @@ const MAX_REQUEST_LINE_BYTES = 8192;
 const UPSTREAM_TIMEOUT_MS = 15_000;
 const IDLE_TIMEOUT_MS = 60_000;
 const APP_KEEPALIVE_MS = 5_000;
+let headersTimeoutMs = 10_000;
+
+/**
+ * App connections whose request head has started and not ended: one sweep for all of them (a
+ * client trickling its head resets its socket timeout with every byte, so that cannot catch it).
+ * A head that arrives in one read is never in here.
+ */
+const heads = new Set();
+let sweep;
+function watchHead(c) {
+  heads.add(c);
+  sweep ??= setInterval(
+    () => {
+      const now = performance.now();
+      for (const h of heads) if (now - h.headStartedAt > headersTimeoutMs) h.headTimeout();
+      if (heads.size === 0) {
+        clearInterval(sweep);
+        sweep = undefined;
+      }
+    },
+    Math.min(1000, headersTimeoutMs),
+  ).unref();
+}
 const VIA = '1.1 outrigger';
 const REQUEST_ID = 'x-request-id';
 
@@ -529,6 +551,7 @@ class AppConnection {
   appPaused = false;
   closeAfter = false;
   framing = undefined;
+  headStartedAt = 0;
 
   constructor(socket, endpoint) {
     this.socket = socket;
@@ -540,7 +563,10 @@ class AppConnection {
     });
     socket.on('data', (d) => this.onData(d));
     socket.on('error', () => {});
-    socket.on('close', () => this.dropUpstream());
+    socket.on('close', () => {
+      heads.delete(this);
+      this.dropUpstream();
+    });
     socket.on('drain', () => {
       if (this.appPaused) {
         this.appPaused = false;
@@ -563,7 +589,15 @@ class AppConnection {
               throw new HttpError(nl === -1 || nl > MAX_REQUEST_LINE_BYTES ? 414 : 431, 'the request head is too large');
             }
             this.pending = buf;
+            if (this.headStartedAt === 0) {
+              this.headStartedAt = performance.now();
+              watchHead(this);
+            }
             return;
+          }
+          if (this.headStartedAt !== 0) {
+            this.headStartedAt = 0;
+            heads.delete(this);
           }
           if (end + 4 > MAX_HEADER_BYTES)
             throw new HttpError(buf.indexOf(10) > MAX_REQUEST_LINE_BYTES ? 414 : 431, 'the request head is too large');
@@ -740,6 +774,13 @@ class AppConnection {
     this.refuse(err instanceof HttpError ? err : new HttpError(502, err.message));
   }
 
+  /** The request head did not arrive in time (listener.headers_timeout_ms): 408. */
+  headTimeout() {
+    heads.delete(this);
+    this.headStartedAt = 0;
+    this.refuse(new HttpError(408, 'the request headers did not arrive in time'));
+  }
+
   /** The exchange ends on the app's side: its upstream connection cannot be reused mid-way. */
   dropUpstream() {
     const u = this.upstream;
@@ -764,7 +805,8 @@ class AppConnection {
   }
 }
 
-export function startRawProxy(listenPort, upstreamPort, host = '127.0.0.1') {
+export function startRawProxy(listenPort, upstreamPort, host = '127.0.0.1', options = {}) {
+  if (options.headersTimeoutMs !== undefined) headersTimeoutMs = options.headersTimeoutMs;
   const endpoint = new Endpoint(host, upstreamPort, 1024);
   const server = net.createServer({ noDelay: true }, (socket) => new AppConnection(socket, endpoint));
   return new Promise((resolve) => server.listen(listenPort, host, () => resolve(server)));
