@@ -58,7 +58,11 @@ function exchange(text, { wait = 300, gapMs = 0 } = {}) {
     c.on('error', () => {});
     c.on('close', () => resolve(out));
     const parts = Array.isArray(text) ? text : [text];
-    parts.forEach((p, i) => setTimeout(() => c.writable && c.write(p), i * gapMs));
+    for (const [i, p] of parts.entries()) {
+      setTimeout(() => {
+        if (c.writable) c.write(p);
+      }, i * gapMs);
+    }
     setTimeout(() => c.destroy(), wait + parts.length * gapMs);
   });
 }
