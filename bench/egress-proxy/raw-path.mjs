@@ -20,6 +20,8 @@
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import net from 'node:net';
+// One file of the runtime, not its index (which loads the admin server, logger, ...): `npm run build` first.
+import { connectionTokens, hopByHopHeaders } from '../../packages/runtime/dist/src/hop-by-hop.js';
 
 // The shipped path's per-request metrics, same shapes (a counter by status class, a histogram),
 // so the prototype pays what the sidecar pays for them.
@@ -79,21 +81,8 @@ const STATUS_LINE = /^HTTP\/1\.([01]) ([1-9]\d\d)(?: ([\t\x20-\x7e\x80-\xff]*))?
 const ACCEPTABLE_ID = /^[\x21-\x7e]{1,200}$/;
 const HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~-]+)(?::\d{1,5})?$/;
 const DIGITS = /^\d{1,15}$/;
-const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-  'host',
-  'content-length',
-  'expect',
-  'via',
-]);
+// Hop-by-hop names (the runtime's list) and what the proxy sets itself.
+const HOP_BY_HOP = new Set([...hopByHopHeaders, 'host', 'content-length', 'expect', 'via']);
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
 
 class HttpError extends Error {
@@ -206,7 +195,7 @@ export function parseResponseHead(text) {
 /** Names listed in Connection (hop-by-hop too), or undefined for the common values. */
 function connectionNames(connection) {
   if (connection === undefined || connection === 'keep-alive' || connection === 'close') return undefined;
-  return new Set(connection.split(',').map((t) => t.trim()));
+  return connectionTokens(connection);
 }
 
 /**
