@@ -9,6 +9,9 @@ import { startRawProxy } from './raw-path.mjs';
 
 /** A raw upstream: answers each request with the bytes `responses[path]` (default a 100 B 200) and records heads. */
 const seen = [];
+// A body whose every byte says where it is: a reused read buffer overwritten too early shows.
+const PATTERN = Buffer.alloc(4 << 20);
+for (let i = 0; i < PATTERN.length; i += 4) PATTERN.writeUInt32BE(i, i);
 const responses = {
   '/te-and-cl': 'HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
   '/two-cl': 'HTTP/1.1 200 OK\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd',
@@ -38,6 +41,11 @@ const upstream = net.createServer((s) => {
       seen.push(buf.slice(0, bodyEnd));
       buf = buf.slice(bodyEnd);
       const path = head.split(' ')[1];
+      if (path === '/pattern') {
+        s.write(`HTTP/1.1 200 OK\r\nContent-Length: ${PATTERN.length}\r\n\r\n`);
+        s.write(PATTERN);
+        continue;
+      }
       const r = responses[path] ?? `HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n${'x'.repeat(100)}`;
       s.write(r);
       if (path === '/close-delimited') s.end();
@@ -217,6 +225,41 @@ await expect(
   '200',
   (res) => res.split('HTTP/1.1 200').length === 3 || 'not two responses',
 );
+
+// Response bodies through the shared read buffer: several readers at once, some slow (their
+// sockets keep views of it, so it is lent out and reads move on), every byte compared.
+async function fetchPattern(slow) {
+  return new Promise((resolve) => {
+    const c = net.connect(port, '127.0.0.1');
+    const chunks = [];
+    c.on('data', (d) => {
+      chunks.push(d);
+      if (slow) {
+        c.pause();
+        setTimeout(() => c.resume(), 2);
+      }
+    });
+    c.on('error', () => {});
+    c.on('close', () => {
+      const all = Buffer.concat(chunks);
+      const start = all.indexOf('\r\n\r\n') + 4;
+      resolve(all.subarray(start));
+    });
+    c.write('GET /pattern HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+  });
+}
+const bodies = await Promise.all([false, true, false, true, true, false].map((slow) => fetchPattern(slow)));
+const intact = bodies.filter((b) => b.equals(PATTERN)).length;
+if (intact === bodies.length) passed++;
+else {
+  failures++;
+  console.log(`FAIL response bodies through the reused read buffer: ${intact} of ${bodies.length} intact`);
+  for (const b of bodies) {
+    let k = 0;
+    while (k < Math.min(b.length, PATTERN.length) && b[k] === PATTERN[k]) k++;
+    console.log(`  ${b.length} bytes, first difference at ${k}`);
+  }
+}
 
 console.log(`${passed} passed, ${failures} failed`);
 proxy.close();

@@ -7,8 +7,8 @@
 // What it does: HTTP/1.1 keep-alive from the app; a strict request-head parser (request line,
 // field syntax, no obs-fold, no bare CR/LF, one Host, CL/TE rules, 414/431/417); request bodies
 // streamed (Content-Length, or chunked validated chunk by chunk and passed on as is); a pool of
-// keep-alive upstream sockets per endpoint that read into one reused buffer (`onread`), so a read
-// allocates nothing; a strict response-head parser; response bodies streamed with backpressure;
+// keep-alive upstream sockets per endpoint, each reading into its own reused buffer (`onread`), so
+// a read allocates nothing; a strict response-head parser; response bodies streamed with backpressure;
 // the response head and the first body bytes in one write (cork); hop-by-hop headers dropped both
 // ways, Via and a request id added; one socket timeout per connection instead of timers per request;
 // a GET found dead on a reused connection before any response byte is retried once; the shipped
@@ -293,39 +293,31 @@ export class ChunkedValidator {
 }
 
 /**
- * Upstream sockets read into one buffer. A write that leaves a view of it queued (the app's socket
- * did not take it all) lends the buffer out: later reads take a free one, and it comes back to the
- * free list once that write is flushed. Memory is bounded by the writes waiting, and no read
- * allocates in the common case (nothing for the GC to find either).
+ * Each upstream socket reads into its own buffer, reused read after read (`onread`): no read
+ * allocates. A write that leaves a view of it queued (the app's socket did not take it all) lends
+ * the buffer out: the socket's next read takes one from a free list, and the lent one goes back to
+ * that list once the write is flushed. (One buffer shared by all sockets does not work: Node keeps
+ * the buffer each socket was last given, so a lent buffer would still be read into.)
  */
 const BUFFER_BYTES = 64 * 1024;
 const free = [];
-let readBuffer = Buffer.allocUnsafe(BUFFER_BYTES);
-let readBufferLent = false;
 const EMPTY = Buffer.alloc(0);
-function nextReadBuffer() {
-  if (readBufferLent) {
-    readBufferLent = false;
-    readBuffer = free.pop() ?? Buffer.allocUnsafe(BUFFER_BYTES);
-  }
-  return readBuffer;
+
+function takeBuffer() {
+  return free.pop() ?? Buffer.allocUnsafe(BUFFER_BYTES);
 }
 
-/** After writing views of the read buffer to `socket`: lend the buffer if the socket kept them. */
-function lendIfKept(socket) {
-  if (socket.writableLength === 0 || readBufferLent) return;
-  readBufferLent = true;
-  const lent = readBuffer;
+function giveBack(buffer) {
+  if (free.length < 32) free.push(buffer);
+}
+
+/** After writing views of `u`'s read buffer to `socket`: lend the buffer if the socket kept them. */
+function lendIfKept(socket, u) {
+  if (socket.writableLength === 0 || u === undefined || u.lent) return;
+  u.lent = true;
+  const lent = u.buffer;
   // An empty write completes after the queued ones (or when the socket is destroyed).
-  socket.write(EMPTY, () => {
-    if (free.length < 64) free.push(lent);
-  });
-}
-
-function writeView(socket, view) {
-  const ok = socket.write(view);
-  lendIfKept(socket);
-  return ok;
+  socket.write(EMPTY, () => giveBack(lent));
 }
 
 class Endpoint {
@@ -375,6 +367,9 @@ class Upstream {
   remaining = 0; // Content-Length bytes left
   chunked = undefined;
   untilClose = false;
+  /** The read buffer, and whether a queued write still holds a view of it. */
+  buffer = undefined;
+  lent = false;
   reusable = true;
   gotBytes = false;
 
@@ -385,7 +380,7 @@ class Upstream {
       host: endpoint.host,
       port: endpoint.port,
       noDelay: true,
-      onread: { buffer: nextReadBuffer, callback: (n, buf) => this.onRead(buf, n) },
+      onread: { buffer: () => this.nextBuffer(), callback: (n, buf) => this.onRead(buf, n) },
     });
     this.socket.setTimeout(UPSTREAM_TIMEOUT_MS);
     this.socket.on('timeout', () => this.socket.destroy(new Error('upstream timeout')));
@@ -393,6 +388,15 @@ class Upstream {
     this.socket.on('end', () => this.onEnd());
     this.socket.on('close', () => this.onClose());
     this.socket.resume();
+  }
+
+  /** The buffer for the next read: this socket's own, or a fresh one when that one is lent out. */
+  nextBuffer() {
+    if (this.buffer === undefined || this.lent) {
+      this.lent = false;
+      this.buffer = takeBuffer();
+    }
+    return this.buffer;
   }
 
   attach(exchange, reused) {
@@ -520,6 +524,8 @@ class Upstream {
 
   onClose() {
     this.endpoint.open--;
+    if (this.buffer !== undefined && !this.lent) giveBack(this.buffer);
+    this.buffer = undefined;
     const i = this.endpoint.idle.indexOf(this);
     if (i !== -1) this.endpoint.idle.splice(i, 1);
     if (this.exchange !== undefined) this.fail(new HttpError(502, 'the upstream closed the connection'));
@@ -716,8 +722,8 @@ class AppConnection {
       this.responseHead = undefined;
       ok = view.length > 0 ? s.write(view) : true;
       s.uncork();
-      lendIfKept(s);
-    } else ok = writeView(s, view);
+    } else ok = s.write(view);
+    lendIfKept(s, this.upstream);
     if (!ok && !done) this.appPaused = true;
   }
 
