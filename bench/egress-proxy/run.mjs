@@ -5,10 +5,13 @@
 // Reports req/s, p50/p99 (wrk), CPU µs per request and peak RSS of the proxy process, and the
 // latency each proxy adds at a fixed 1,000 req/s.
 //
-// Usage: node bench/egress-proxy/run.mjs            (BENCH_DURATION_S=5, BENCH_CONNECTIONS=50)
+// Usage: node bench/egress-proxy/run.mjs            (BENCH_DURATION_S=5, BENCH_CONNECTIONS=50,
+//        BENCH_ALLOC=1 BENCH_STRACE=1 for JS bytes allocated and syscalls per request)
+//        PEERS=nginx,outrigger,outrigger\ base BASE_BIN=/tmp/main/egress-proxy.mjs node ...  (before/after)
+// The 'raw data path (prototype)' peer is bench/egress-proxy/raw-path.mjs (see its header).
 // Needs: nginx, haproxy, wrk on PATH; `npm run build` done (it measures the bundle that ships).
 import { execFile, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -24,6 +27,12 @@ const { Pool } = require('undici');
 const run = promisify(execFile);
 
 const DURATION = Number(process.env.BENCH_DURATION_S ?? 5);
+// Load-independent columns (the machine is often shared): BENCH_ALLOC=1 runs the Node peers with
+// --trace-gc-nvp and reports the JS heap bytes allocated per request; BENCH_STRACE=1 counts the
+// proxy's syscalls per request under `strace -c -f` in an extra 2 s run (slowed by strace, but the
+// counts per exchange hold).
+const ALLOC = process.env.BENCH_ALLOC === '1';
+const STRACE = process.env.BENCH_STRACE === '1';
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const RATE = 1000;
 const TICK = 100; // CLK_TCK on Linux
@@ -63,10 +72,50 @@ async function waitPort(port) {
   }
 }
 
-function start(cmd, args, env = {}) {
-  const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, ...env } });
+function start(cmd, args, env = {}, stdout = 'ignore') {
+  const child = spawn(cmd, args, { stdio: ['ignore', stdout, 'inherit'], env: { ...process.env, ...env } });
   children.push(child);
   return child;
+}
+
+/** A Node peer (with --trace-gc-nvp into its own log under BENCH_ALLOC), once its port opens. */
+let gcLogs = 0;
+async function startNode(port, args) {
+  const gcLog = ALLOC ? join(dir, `gc-${++gcLogs}.log`) : undefined;
+  const child = start(
+    process.execPath,
+    ALLOC ? ['--trace-gc-nvp', ...args] : args,
+    {},
+    gcLog === undefined ? 'ignore' : openSync(gcLog, 'w'),
+  );
+  await waitPort(port);
+  return { port, pid: child.pid, gcLog };
+}
+
+/** JS heap bytes allocated so far, summed over the GCs in a --trace-gc-nvp log. */
+function allocatedBytes(gcLog) {
+  if (gcLog === undefined || !existsSync(gcLog)) return undefined;
+  let sum = 0;
+  for (const m of readFileSync(gcLog, 'utf8').matchAll(/ allocated=(\d+)/g)) sum += Number(m[1]);
+  return sum;
+}
+
+/** Syscalls per request of `pid` over a 2 s wrk run under `strace -c -f`. */
+async function syscallsPerRequest(pid, port, path) {
+  const out = join(dir, `strace-${pid}.txt`);
+  const tracer = spawn('strace', ['-c', '-f', '-o', out, '-p', String(pid)], { stdio: 'ignore' });
+  await new Promise((r) => setTimeout(r, 500));
+  const w = await wrk(port, path, 2);
+  tracer.kill('SIGINT');
+  await new Promise((r) => tracer.once('close', r));
+  const counts = {};
+  for (const line of readFileSync(out, 'utf8').split('\n')) {
+    const m = /^\s*[\d.]+\s+[\d.]+\s+\d+\s+(\d+)\s+(?:\d+\s+)?(\w+)$/.exec(line);
+    if (m && m[2] !== 'total') counts[m[2]] = Number(m[1]);
+  }
+  const per = (name) => (counts[name] ?? 0) / w.total;
+  const io = ['read', 'readv', 'recvfrom', 'recvmsg', 'write', 'writev', 'sendto', 'sendmsg', 'epoll_wait', 'epoll_pwait'];
+  return Object.fromEntries(io.filter((n) => counts[n] !== undefined).map((n) => [n, Number(per(n).toFixed(2))]));
 }
 
 function nginxConf(name, port, body) {
@@ -136,9 +185,7 @@ const proxy = httpProxy.createProxyServer({ target: ${JSON.stringify(upstreamUrl
 proxy.on('error', (e, req, res) => { res.writeHead(502); res.end(); });
 http.createServer((req, res) => proxy.web(req, res)).listen(${port}, '127.0.0.1');`,
       );
-      const child = start(process.execPath, [script]);
-      await waitPort(port);
-      return { port, pid: child.pid };
+      return startNode(port, [script]);
     }
     case '@fastify/http-proxy': {
       const script = join(dir, 'fastify-proxy.cjs');
@@ -148,11 +195,14 @@ http.createServer((req, res) => proxy.web(req, res)).listen(${port}, '127.0.0.1'
 fastify.register(require(${JSON.stringify(require.resolve('@fastify/http-proxy'))}), { upstream: ${JSON.stringify(upstreamUrl)} });
 fastify.listen({ port: ${port}, host: '127.0.0.1' });`,
       );
-      const child = start(process.execPath, [script]);
-      await waitPort(port);
-      return { port, pid: child.pid };
+      return startNode(port, [script]);
+    }
+    case 'raw data path (prototype)': {
+      // bench/egress-proxy/raw-path.mjs: the data path on raw sockets, with the sidecar's flags.
+      return startNode(port, [...nodeFlags('egress-proxy'), join(here, 'raw-path.mjs'), String(port), String(upstream.port)]);
     }
     case 'outrigger':
+    case 'outrigger base':
     case 'outrigger V8 default heap':
     case 'outrigger semi-space 1 MB':
     case 'outrigger semi-space 2 MB':
@@ -164,6 +214,7 @@ fastify.listen({ port: ${port}, host: '127.0.0.1' });`,
         JSON.stringify({
           listen: `127.0.0.1:${port}`,
           admin: { listen: '127.0.0.1:0' },
+          probes: { listen: '127.0.0.1:0' },
           log: { level: 'warn' },
           listener: { access_log: false },
           routes: [{ name: 'up', match: { path_prefix: '/' }, cluster: 'up' }],
@@ -174,9 +225,10 @@ fastify.listen({ port: ${port}, host: '127.0.0.1' });`,
       // the variants show the memory/CPU trade of a smaller young generation.
       const semi = /semi-space (\d+) MB/.exec(name);
       const flags = semi ? [`--max-semi-space-size=${semi[1]}`] : name.includes('V8 default') ? [] : nodeFlags('egress-proxy');
-      const child = start(process.execPath, [...flags, process.env.BIN ?? join(pkgDir, 'dist/bundle/egress-proxy.mjs'), 'run', '-c', cfg]);
-      await waitPort(port);
-      return { port, pid: child.pid };
+      // BASE_BIN: another build (e.g. main's bundle in a temp dir) measured in the same run.
+      const bin = name === 'outrigger base' ? process.env.BASE_BIN : process.env.BIN;
+      if (name === 'outrigger base' && bin === undefined) throw new Error('the "outrigger base" peer needs BASE_BIN');
+      return startNode(port, [...flags, bin ?? join(pkgDir, 'dist/bundle/egress-proxy.mjs'), 'run', '-c', cfg]);
     }
   }
   throw new Error(name);
@@ -254,6 +306,7 @@ const allPeers = [
   'node-http-proxy',
   '@fastify/http-proxy',
   'outrigger',
+  'raw data path (prototype)',
   'outrigger V8 default heap',
   'outrigger semi-space 1 MB',
   'outrigger semi-space 2 MB',
@@ -270,11 +323,13 @@ for (const name of peers) {
   ]) {
     await wrk(peer.port, path, 1); // warm-up
     const cpu0 = peer.pid ? cpuTicks(peer.pid) : 0;
+    const alloc0 = allocatedBytes(peer.gcLog);
     let rss = 0;
     const sampler = peer.pid ? setInterval(() => (rss = Math.max(rss, rssBytes(peer.pid))), 200) : undefined;
     const w = await wrk(peer.port, path, DURATION);
     clearInterval(sampler);
     const cpuUs = peer.pid ? ((cpuTicks(peer.pid) - cpu0) / TICK / w.total) * 1e6 : undefined;
+    const alloc1 = allocatedBytes(peer.gcLog);
     const row = {
       bench: 'egress-proxy',
       peer: name,
@@ -282,13 +337,19 @@ for (const name of peers) {
       ...w,
       cpu_us_per_req: cpuUs,
       rss_mb: peer.pid ? rss / 2 ** 20 : undefined,
+      js_bytes_per_req: alloc0 === undefined || alloc1 === undefined ? undefined : Math.round((alloc1 - alloc0) / w.total),
+      syscalls_per_req: STRACE && peer.pid ? await syscallsPerRequest(peer.pid, peer.port, path) : undefined,
     };
     results.push(row);
     console.log(JSON.stringify(row));
   }
-  if (['direct', 'nginx', 'outrigger'].includes(name)) {
+  if (['direct', 'nginx', 'outrigger', 'outrigger base', 'raw data path (prototype)'].includes(name)) {
+    // CPU per request at the fixed rate too: without load to batch on, every request pays its
+    // own wake-ups and timers, and a proxy that needs more than its share of a contended core queues.
+    const cpu0 = peer.pid ? cpuTicks(peer.pid) : 0;
     const fr = await fixedRate(peer.port, DURATION);
-    const row = { bench: 'egress-proxy', peer: name, body: '100 B', fixed_rate: RATE, ...fr };
+    const cpuUs = peer.pid ? ((cpuTicks(peer.pid) - cpu0) / TICK / (DURATION * RATE)) * 1e6 : undefined;
+    const row = { bench: 'egress-proxy', peer: name, body: '100 B', fixed_rate: RATE, ...fr, cpu_us_per_req: cpuUs };
     results.push(row);
     console.log(JSON.stringify(row));
   }
@@ -304,8 +365,22 @@ for (const r of results.filter((r) => r.rps !== undefined)) {
   console.log(`| ${r.peer} | ${r.body} | ${f(r.rps)} | ${f(r.p50, 2)} | ${f(r.p99, 2)} | ${f(r.cpu_us_per_req, 1)} | ${f(r.rss_mb)} |`);
 }
 const direct = results.find((r) => r.fixed_rate && r.peer === 'direct');
-console.log(`\n| at ${RATE} req/s (100 B) | p50 ms | p99 ms | added p99 ms |\n| --- | --- | --- | --- |`);
+console.log(`\n| at ${RATE} req/s (100 B) | p50 ms | p99 ms | added p99 ms | CPU µs/req |\n| --- | --- | --- | --- | --- |`);
 for (const r of results.filter((r) => r.fixed_rate)) {
-  console.log(`| ${r.peer} | ${f(r.p50, 2)} | ${f(r.p99, 2)} | ${f(direct ? r.p99 - direct.p99 : undefined, 2)} |`);
+  console.log(
+    `| ${r.peer} | ${f(r.p50, 2)} | ${f(r.p99, 2)} | ${f(direct ? r.p99 - direct.p99 : undefined, 2)} | ${f(r.cpu_us_per_req, 1)} |`,
+  );
+}
+if (ALLOC || STRACE) {
+  console.log('\n| peer | body | JS bytes allocated/req | syscalls/req |\n| --- | --- | --- | --- |');
+  for (const r of results.filter((r) => r.rps !== undefined && r.cpu_us_per_req !== undefined)) {
+    const sys =
+      r.syscalls_per_req === undefined
+        ? '–'
+        : Object.entries(r.syscalls_per_req)
+            .map(([k, v]) => `${k} ${v}`)
+            .join(', ');
+    console.log(`| ${r.peer} | ${r.body} | ${f(r.js_bytes_per_req)} | ${sys} |`);
+  }
 }
 process.exit(0);
