@@ -67,6 +67,7 @@ try {
   const config = {
     listen: '127.0.0.1:0',
     admin: { listen: '127.0.0.1:0' },
+    probes: { listen: '127.0.0.1:0' },
     log: { level: 'warn' },
     upstream: { url: `http://${upstream}`, version: '2023-01-01' },
     versions: [{ version: '2024-06-01', changes: [change(['GET /invoices10', 'GET /invoices1000'])] }, { version: '2023-01-01' }],

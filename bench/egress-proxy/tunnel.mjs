@@ -141,7 +141,7 @@ async function outrigger() {
   const cfg = join(dir, 'egress.yaml');
   writeFileSync(
     cfg,
-    `listen: 127.0.0.1:${port}\nadmin: { listen: "127.0.0.1:0" }\nlog: { level: warn }\nlistener: { access_log: false }\n` +
+    `listen: 127.0.0.1:${port}\nadmin: { listen: "127.0.0.1:0" }\nprobes: { listen: "127.0.0.1:0" }\nlog: { level: warn }\nlistener: { access_log: false }\n` +
       `forward_proxy: { enabled: true, allow: ["127.0.0.1"], connect_ports: [${targetPort}] }\n`,
   );
   const child = spawn(

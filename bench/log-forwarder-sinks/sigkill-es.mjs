@@ -26,6 +26,7 @@ writeFileSync(
   config,
   JSON.stringify({
     admin: { listen: '127.0.0.1:0' },
+    probes: { listen: '127.0.0.1:0' },
     log: { level: 'warn' },
     state_dir: join(work, 'state'),
     checkpoint_interval_ms: 50,

@@ -73,6 +73,7 @@ async function forwarder(name, sink) {
     config,
     JSON.stringify({
       admin: { listen: `127.0.0.1:${port}` },
+      probes: { listen: '127.0.0.1:0' },
       log: { level: 'warn' },
       state_dir: join(dir, 'state'),
       sources: { app: { type: 'file', include: [join(logs, '*.log')] } },

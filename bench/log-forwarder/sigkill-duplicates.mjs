@@ -119,6 +119,8 @@ async function runCase(name) {
     config,
     JSON.stringify({
       admin: { listen: '127.0.0.1:0' },
+      // Not the default 0.0.0.0:9821: another sidecar on the machine may hold it.
+      probes: { listen: '127.0.0.1:0' },
       log: { level: 'warn' },
       state_dir: join(work, 'state'),
       sources: { app: { type: 'file', include: [join(work, 'logs', '*.log')], start_at: 'beginning' } },
@@ -141,26 +143,51 @@ async function runCase(name) {
     }
   })();
 
-  const start = () =>
-    spawn(process.execPath, [...nodeFlags('log-forwarder'), bin, 'run', '-c', config], { stdio: ['ignore', 'ignore', 'inherit'] });
+  /** The forwarder, with a promise of its exit; one that exits on its own ends the run (its log says why). */
+  const start = () => {
+    const child = spawn(process.execPath, [...nodeFlags('log-forwarder'), bin, 'run', '-c', config], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (d) => {
+      out = (out + d).slice(-4000);
+    });
+    const exited = once(child, 'exit');
+    let killed = false;
+    return {
+      child,
+      exited,
+      kill(signal) {
+        killed = true;
+        child.kill(signal);
+        return exited;
+      },
+      check() {
+        if (child.exitCode !== null && !killed) {
+          writing = false;
+          throw new Error(`the forwarder exited by itself (code ${child.exitCode}):\n${out}`);
+        }
+      },
+    };
+  };
   for (let k = 0; k < KILLS; k++) {
-    const child = start();
+    const fwd = start();
     await sleep(KILL_MIN_MS + Math.random() * (KILL_MAX_MS - KILL_MIN_MS));
-    child.kill('SIGKILL');
-    await once(child, 'exit');
+    fwd.check();
+    await fwd.kill('SIGKILL');
     read();
     tally.nextSession();
   }
   writing = false;
   await writer;
-  const child = start();
+  const last = start();
   const deadline = Date.now() + 300_000;
   while (tally.seen.size < written && Date.now() < deadline) {
     await sleep(100);
+    last.check();
     read();
   }
-  child.kill('SIGTERM');
-  await once(child, 'exit');
+  await last.kill('SIGTERM');
   read();
   receiver?.close();
   rmSync(work, { recursive: true, force: true });
