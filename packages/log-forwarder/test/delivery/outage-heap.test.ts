@@ -47,13 +47,20 @@ t.test('thousands of failed attempts: the heap after GC stays flat', async (t) =
   await driver.write(makeBatch(['held through the outage']));
 
   await until(() => attempts >= 2_000, 'warm-up attempts', 60_000, 50);
-  const before = heapAfterGc();
-  const from = attempts;
-  await until(() => attempts >= from + 10_000, '10,000 more attempts', 120_000, 50);
-  const after = heapAfterGc();
-  const perAttempt = (after - before) / (attempts - from);
-  t.comment(
-    `heap ${(before / 1e6).toFixed(1)} MB → ${(after / 1e6).toFixed(1)} MB over ${attempts - from} attempts (${perAttempt.toFixed(1)} B/attempt)`,
-  );
-  t.ok(perAttempt < 50, `no per-attempt growth (${perAttempt.toFixed(1)} bytes per attempt)`);
+  // Two windows of 10,000 attempts: a leak grows the heap in both; what V8 compiles on the way
+  // (more of it when the machine is busy and tiers up later) lands in one of them.
+  const perWindow: number[] = [];
+  for (let w = 0; w < 2; w++) {
+    const before = heapAfterGc();
+    const from = attempts;
+    await until(() => attempts >= from + 10_000, '10,000 more attempts', 120_000, 50);
+    const after = heapAfterGc();
+    const perAttempt = (after - before) / (attempts - from);
+    perWindow.push(perAttempt);
+    t.comment(
+      `heap ${(before / 1e6).toFixed(1)} MB → ${(after / 1e6).toFixed(1)} MB over ${attempts - from} attempts (${perAttempt.toFixed(1)} B/attempt)`,
+    );
+  }
+  const least = Math.min(...perWindow);
+  t.ok(least < 50, `no per-attempt growth (${least.toFixed(1)} bytes per attempt in the flatter window)`);
 });
