@@ -2,6 +2,7 @@
  * Encodes a `_bulk` body: per event an action line `{"create":{"_index":..,"_id":..}}` and the
  * document line, each terminated by `\n` (the API requires the final newline).
  */
+import { blockEvent, eventTail, firstTruncated, type LineSlice, MESSAGE_HEAD, perBlock, writeId, writerFor } from '../../block-lines.js';
 import type { RequestEvents } from '../../delivery/request.js';
 import { compileTemplate, type Template } from '../../delivery/template.js';
 import type { LogEvent } from '../sink.js';
@@ -10,10 +11,13 @@ import type { ElasticsearchSinkConfig } from './config.js';
 export class BulkEncoder {
   readonly #index: Template;
   readonly #dated: boolean;
+  /** The index and the document's fields are the same for every line of a block. */
+  readonly #fromBlocks: boolean;
 
   constructor(private readonly config: Pick<ElasticsearchSinkConfig, 'index' | 'op_type' | 'timestamp_field'>) {
     this.#index = compileTemplate(config.index, 'unknown');
     this.#dated = /%[Ymd]/.test(config.index);
+    this.#fromBlocks = perBlock(this.#index.fields) && config.timestamp_field !== 'truncated';
   }
 
   indexFor(event: LogEvent): string {
@@ -31,7 +35,9 @@ export class BulkEncoder {
     return name.toLowerCase();
   }
 
-  encode(request: RequestEvents): string {
+  encode(request: RequestEvents): string | Buffer {
+    const slices = this.#fromBlocks ? request.slices?.() : undefined;
+    if (slices) return this.#encodeLines(slices);
     const events = request.events();
     const ids = request.ids();
     const field = this.config.timestamp_field;
@@ -44,4 +50,38 @@ export class BulkEncoder {
     }
     return out;
   }
+
+  /** The bytes `encode()` gives for the lines' events, written from the read buffers. */
+  #encodeLines(slices: readonly LineSlice[]): Buffer {
+    const w = writerFor(slices, 256);
+    const field = this.config.timestamp_field;
+    const close = Buffer.from('"}}\n');
+    const truncatedClose = Buffer.from(',"truncated":true}\n');
+    for (const { lines, from, to } of slices) {
+      const { chunk, starts, ends, truncated } = lines.block;
+      const event = blockEvent(lines);
+      const id = JSON.stringify(`${lines.idPrefix}:`).slice(0, -1);
+      const action = Buffer.from(`{${JSON.stringify(this.config.op_type)}:{"_index":${JSON.stringify(this.indexFor(event))},"_id":`);
+      const idPrefix = Buffer.from(id);
+      const docHead =
+        field && !(field in event) ? Buffer.from(`{${JSON.stringify(field)}:${JSON.stringify(lines.now)},"message":`) : MESSAGE_HEAD;
+      const tail = eventTail(lines);
+      let t = firstTruncated(truncated, from);
+      for (let i = from; i < to; i++) {
+        w.bytes(action);
+        writeId(w, idPrefix, lines, i);
+        w.bytes(close);
+        w.bytes(docHead);
+        w.jsonString(chunk, starts[i] as number, ends[i] as number);
+        w.bytes(tail);
+        if (truncated[t] === i) {
+          w.bytes(truncatedClose);
+          t++;
+        } else w.bytes(CLOSE_DOC);
+      }
+    }
+    return w.result();
+  }
 }
+
+const CLOSE_DOC = Buffer.from('}\n');

@@ -29,14 +29,13 @@ export const syslogSink: SinkFactory<SyslogSinkConfig> = {
       maxConcurrency: 1,
       target: transport.target,
       async send(request, signal) {
-        const events = request.events();
         try {
           if (transport.datagram) {
-            const messages = events.map((e) => encoder.message(e));
+            const messages = request.events().map((e) => encoder.message(e));
             await transport.sendDatagrams(messages);
             return { kind: Delivery.OK, bytes: messages.reduce((n, m) => n + m.length, 0) };
           }
-          const frames = encoder.frames(events);
+          const frames = encoder.framesOf(request);
           await transport.write(frames, signal);
           return { kind: Delivery.OK, bytes: frames.length };
         } catch (error) {

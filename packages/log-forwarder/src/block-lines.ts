@@ -1,0 +1,104 @@
+/**
+ * Lines straight from the read buffer, for sinks that encode without building events.
+ *
+ * A block line is the event `{ message, timestamp, file, truncated? }` (see `BlockData.events()`):
+ * the message is the line's bytes, the timestamp and file are the block's. An encoder that only
+ * reads those fields can write its output from the bytes, one Buffer per request; anything that
+ * reads other fields (or data that was parsed or transformed) takes the events path.
+ */
+import { JsonWriter } from './json-writer.js';
+import type { LineBlock } from './source/lines.js';
+
+/** The lines of one read and what every event made of them shares. */
+export interface BlockLines {
+  readonly block: LineBlock;
+  readonly file: string;
+  readonly idPrefix: string;
+  /** The events' timestamp (RFC 3339). */
+  readonly now: string;
+  readonly count: number;
+}
+
+/** Lines `from` (inclusive) to `to` (exclusive) of a block. */
+export interface LineSlice {
+  readonly lines: BlockLines;
+  readonly from: number;
+  readonly to: number;
+}
+
+/** The fields a block line's event has. */
+export const BLOCK_FIELDS: ReadonlySet<string> = new Set(['message', 'timestamp', 'file', 'truncated']);
+
+/** True when every field named can be told from the block alone (the same for all its lines). */
+export function perBlock(fields: readonly string[]): boolean {
+  return fields.every((f) => f === 'timestamp' || f === 'file' || !(BLOCK_FIELDS.has(f) || BLOCK_FIELDS.has(f.split('.')[0] as string)));
+}
+
+/** The event every line of the block shares but for its message (for templates that read timestamp/file). */
+export function blockEvent(lines: BlockLines): { message: string; timestamp: string; file: string } {
+  return { message: '', timestamp: lines.now, file: lines.file };
+}
+
+/** Index into `truncated` of the first line at or after `from`. */
+export function firstTruncated(truncated: readonly number[], from: number): number {
+  let t = 0;
+  while (t < truncated.length && (truncated[t] as number) < from) t++;
+  return t;
+}
+
+export function sliceCount(slices: readonly LineSlice[]): number {
+  let n = 0;
+  for (const s of slices) n += s.to - s.from;
+  return n;
+}
+
+/** Bytes of the lines' content (what an encoder's output is sized from). */
+export function sliceBytes(slices: readonly LineSlice[]): number {
+  let n = 0;
+  for (const { lines, from, to } of slices) {
+    if (to > from) n += (lines.block.ends[to - 1] as number) - (lines.block.starts[from] as number);
+  }
+  return n;
+}
+
+/** A writer sized for the slices' bytes plus `perLine` bytes of framing per line. */
+export function writerFor(slices: readonly LineSlice[], perLine: number): JsonWriter {
+  return new JsonWriter(Math.ceil(sliceBytes(slices) * 1.1) + sliceCount(slices) * perLine + 65_536);
+}
+
+const CLOSE = Buffer.from('}\n');
+const TRUNCATED = Buffer.from(',"truncated":true');
+
+/** The part of the JSON text of a block line's event after its message: `,"timestamp":..,"file":..`. */
+export function eventTail(lines: BlockLines): Buffer {
+  return Buffer.from(`,"timestamp":${JSON.stringify(lines.now)},"file":${JSON.stringify(lines.file)}`);
+}
+
+export const MESSAGE_HEAD = Buffer.from('{"message":');
+
+/** JSON lines (`JSON.stringify(event)` and `\n` per line), the bytes of the events path. */
+export function jsonLines(slices: readonly LineSlice[]): Buffer {
+  const w = writerFor(slices, 128);
+  for (const { lines, from, to } of slices) {
+    const { chunk, starts, ends, truncated } = lines.block;
+    const tail = eventTail(lines);
+    let t = firstTruncated(truncated, from);
+    for (let i = from; i < to; i++) {
+      w.bytes(MESSAGE_HEAD);
+      w.jsonString(chunk, starts[i] as number, ends[i] as number);
+      w.bytes(tail);
+      if (truncated[t] === i) {
+        w.bytes(TRUNCATED);
+        t++;
+      }
+      w.bytes(CLOSE);
+    }
+  }
+  return w.result();
+}
+
+/** The deterministic id of line `i` (`<idPrefix>:<offset>`, as `ids()` gives it), written as bytes. */
+export function writeId(w: JsonWriter, prefix: Buffer, lines: BlockLines, i: number): void {
+  w.bytes(prefix);
+  w.decimal(lines.block.base + (lines.block.starts[i] as number));
+}

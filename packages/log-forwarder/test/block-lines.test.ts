@@ -1,0 +1,216 @@
+/**
+ * Every sink's encoder written from the read buffer (block-lines.ts) gives the bytes its events
+ * path gives: blocks of awkward lines (quotes, backslashes, controls, invalid and truncated UTF-8,
+ * lines cut at max_line_bytes, CRLF), whole and sliced, from two files, through each encoder. The
+ * fast path is proven to be taken: its request throws if events or ids are asked for.
+ */
+import type { TObject } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import t from 'tap';
+import { BlockData, SinkBatch } from '../src/batch.js';
+import { PartsRequest, type RequestEvents, splitBatch, wholePart } from '../src/delivery/request.js';
+import { ElasticsearchSinkSchema } from '../src/sink/elasticsearch/config.js';
+import { BulkEncoder } from '../src/sink/elasticsearch/encoder.js';
+import { encodeBatch } from '../src/sink/encode.js';
+import { HttpSinkSchema } from '../src/sink/http/config.js';
+import { buildHttpRequest } from '../src/sink/http/request.js';
+import { LokiSinkSchema } from '../src/sink/loki/config.js';
+import { LokiEncoder } from '../src/sink/loki/encoder.js';
+import { OtlpSinkSchema } from '../src/sink/otlp/config.js';
+import { encodeOtlp } from '../src/sink/otlp/encoder.js';
+import { encodeLines } from '../src/sink/socket/encoder.js';
+import { SyslogSinkSchema } from '../src/sink/syslog/config.js';
+import { SyslogEncoder } from '../src/sink/syslog/encoder.js';
+import { LineSplitter } from '../src/source/lines.js';
+
+const NGINX =
+  '10.0.0.1 - - [26/Nov/2026:10:00:00 +0000] "GET /api/v1/items/000000042 HTTP/1.1" 200 512 "-" "Mozilla/5.0 (X11; Linux x86_64)"';
+
+/** Lines as bytes: the awkward cases one after another, `n` of them. */
+function awkward(n: number, crlf: boolean): Buffer {
+  const lines: Buffer[] = [
+    Buffer.from(NGINX),
+    Buffer.from('C:\\temp\\x "quoted" \t tab \u0001 ctl \u001f'),
+    Buffer.from([0x61, 0xff, 0x62, 0xed, 0xa0, 0x80, 0x63, 0xc0, 0x80]),
+    Buffer.from('é € 😀 \u2028 \u2029 '),
+    Buffer.from([0x61, 0x62, 0xe2, 0x82]), // a sequence cut short at the line end
+    Buffer.alloc(0),
+    Buffer.from(`${'é'.repeat(300)}`), // over max_line_bytes: cut on a character boundary
+    Buffer.from(`${'"\\'.repeat(400)}`),
+  ];
+  const out: Buffer[] = [];
+  for (let i = 0; i < n; i++) {
+    const line = lines[i % lines.length] as Buffer;
+    out.push(line, Buffer.from(crlf && i % 3 === 0 ? '\r\n' : '\n'));
+  }
+  return Buffer.concat(out);
+}
+
+function batch(file: string, n: number, crlf: boolean, base = 1000, text = awkward(n, crlf)): SinkBatch {
+  const { block } = new LineSplitter(500).split(text, base);
+  return new SinkBatch(new BlockData(block, file, `dev1-ino${file.length}-fp`, '2026-12-02T02:30:00.123Z'), () => undefined);
+}
+
+/** Requests: one whole block, slices of blocks (as the batch caps cut them), two files. */
+function requests(): Array<[string, PartsRequest]> {
+  const a = batch('/var/log/app/a.log', 40, false);
+  const b = batch('/var/log/app/"b"\\.log', 33, true, 7);
+  const c = batch('/var/log/app/a.log', 17, true);
+  const plain = batch('/var/log/app/a.log', 0, false, 0, Buffer.from(`${NGINX}\n${NGINX}\n`.repeat(20)));
+  return [
+    ['one whole block', new PartsRequest([wholePart(a)])],
+    ['a contiguous block (bare newlines, no line cut)', new PartsRequest([wholePart(plain)])],
+    ['slices and whole blocks of two files', new PartsRequest([...splitBatch(b, 7, 1 << 20).slice(1, 3), wholePart(a), wholePart(c)])],
+    ['one slice', new PartsRequest([splitBatch(a, 9, 1 << 20)[2] as never])],
+  ];
+}
+
+/** The request as the events path sees it. */
+function eventsOnly(r: RequestEvents): RequestEvents {
+  return { count: r.count, bytes: r.bytes, events: () => r.events(), ids: () => r.ids(), raw: () => r.raw() };
+}
+
+/** The request as the fast path must see it: asking for events or ids fails. */
+function linesOnly(r: PartsRequest): RequestEvents {
+  const no = (): never => {
+    throw new Error('the fast path built events');
+  };
+  return {
+    count: r.count,
+    bytes: r.bytes,
+    events: no,
+    ids: no,
+    raw: () => r.raw(),
+    slices: () => r.slices(),
+    jsonLines: () => r.jsonLines(),
+  };
+}
+
+function config<T>(schema: TObject, c: Record<string, unknown>): T {
+  return Value.Default(schema, structuredClone(c)) as T;
+}
+
+const bytes = (x: string | Buffer | Buffer[]) => (Array.isArray(x) ? Buffer.concat(x) : Buffer.from(x));
+
+t.test('the blocks hold the awkward cases', async (t) => {
+  const data = (b: SinkBatch) => b.data as BlockData;
+  t.ok(data(batch('/a', 20, false)).block.truncated.length > 0, 'lines cut at max_line_bytes');
+  t.notOk(data(batch('/a', 20, true)).block.contiguous, 'CRLF lines');
+  t.ok(data(batch('/a', 0, false, 0, Buffer.from(`${NGINX}\n`.repeat(3)))).block.contiguous, 'a contiguous block');
+});
+
+t.test('JSON lines (file, stdout, socket json, http ndjson): the bytes of JSON.stringify per event', async (t) => {
+  for (const [name, r] of requests()) {
+    const expected = Buffer.from(
+      r
+        .events()
+        .map((e) => `${JSON.stringify(e)}\n`)
+        .join(''),
+    );
+    t.same(bytes(encodeLines(linesOnly(r), 'json')), expected, `socket: ${name}`);
+    t.same(bytes(encodeLines(eventsOnly(r), 'json')), expected, `socket, events path: ${name}`);
+  }
+  const b = batch('/x.log', 50, true);
+  t.same(
+    encodeBatch(b, 'json'),
+    Buffer.from(
+      b
+        .events()
+        .map((e) => `${JSON.stringify(e)}\n`)
+        .join(''),
+    ),
+    'file / stdout',
+  );
+});
+
+t.test('http: body and Idempotency-Key', async (t) => {
+  const c = config<never>(HttpSinkSchema, { type: 'http', inputs: ['a'], endpoint: 'http://127.0.0.1:1/x' });
+  for (const [name, r] of requests()) {
+    const fast = buildHttpRequest(c, '/x', linesOnly(r));
+    const slow = buildHttpRequest(c, '/x', eventsOnly(r));
+    t.same(bytes(fast.body), bytes(slow.body), name);
+    t.same(fast.headers, slow.headers, `${name}: headers (the key hashes the same ids)`);
+  }
+});
+
+t.test('elasticsearch: the _bulk body', async (t) => {
+  const variants: Array<Record<string, unknown>> = [
+    { index: 'logs-app' },
+    { index: 'logs-%Y.%m.%d', op_type: 'index' },
+    { index: 'by-{{ file }}-{{ missing }}', timestamp_field: '' },
+    { index: 'x', timestamp_field: 'message' },
+    { index: 'x', timestamp_field: 'ts "quoted"' },
+  ];
+  for (const v of variants) {
+    const c = config<never>(ElasticsearchSinkSchema, { type: 'elasticsearch', inputs: ['a'], endpoint: 'http://127.0.0.1:1', ...v });
+    for (const [name, r] of requests()) {
+      t.same(
+        bytes(new BulkEncoder(c).encode(linesOnly(r))),
+        bytes(new BulkEncoder(c).encode(eventsOnly(r))),
+        `${JSON.stringify(v)}: ${name}`,
+      );
+    }
+  }
+  const c = config<never>(ElasticsearchSinkSchema, { type: 'elasticsearch', inputs: ['a'], endpoint: 'http://x', index: '{{ message }}' });
+  const [, r] = requests()[1] as [string, PartsRequest];
+  t.same(
+    bytes(new BulkEncoder(c).encode(r)),
+    bytes(new BulkEncoder(c).encode(eventsOnly(r))),
+    'an index from the message: the events path',
+  );
+});
+
+t.test('loki: streams, entries, structured metadata and label overflow counts', async (t) => {
+  const variants: Array<Record<string, unknown>> = [
+    { labels: { app: 'bench' } },
+    { labels: { app: 'bench' }, encoding: 'raw' },
+    { labels: { file: '{{ file }}', app: 'x' }, structured_metadata: { path: '{{ file }}', none: '{{ level }}' } },
+    { labels: { file: '{{ file }}' }, max_label_values: 1 },
+    { labels: { empty: '{{ nothing }}', app: 'y' } },
+  ];
+  for (const v of variants) {
+    const c = config<never>(LokiSinkSchema, { type: 'loki', inputs: ['a'], endpoint: 'http://127.0.0.1:1', ...v });
+    for (const [name, r] of requests()) {
+      const overflow = { fast: 0, slow: 0 };
+      const fast = new LokiEncoder(c, () => overflow.fast++).encode(linesOnly(r));
+      const slow = new LokiEncoder(c, () => overflow.slow++).encode(eventsOnly(r));
+      t.same(bytes(fast), bytes(slow), `${JSON.stringify(v)}: ${name}`);
+      t.equal(overflow.fast, overflow.slow, `${JSON.stringify(v)}: ${name}: overflows counted alike`);
+    }
+  }
+});
+
+t.test('otlp: the ExportLogsServiceRequest', async (t) => {
+  for (const v of [{}, { resource_attributes: { 'service.name': 'a"b' }, scope_name: 's\\' }]) {
+    const c = config<never>(OtlpSinkSchema, { type: 'otlp', inputs: ['a'], endpoint: 'http://127.0.0.1:1', ...v });
+    for (const [name, r] of requests()) {
+      t.same(bytes(encodeOtlp(c, linesOnly(r), 1_700_000_000_000)), bytes(encodeOtlp(c, eventsOnly(r), 1_700_000_000_000)), name);
+    }
+  }
+  const c = config<never>(OtlpSinkSchema, { type: 'otlp', inputs: ['a'], endpoint: 'http://x', severity_field: 'file' });
+  const [, r] = requests()[0] as [string, PartsRequest];
+  t.same(bytes(encodeOtlp(c, r, 1)), bytes(encodeOtlp(c, eventsOnly(r), 1)), 'severity from the file field: the events path');
+});
+
+t.test('syslog: octet-counted RFC 5424 frames, messages cut at max_message_bytes, invalid UTF-8 replaced', async (t) => {
+  const variants: Array<Record<string, unknown>> = [
+    {},
+    { max_message_bytes: 480 },
+    { facility: 'local3', severity: 'err', severity_field: 'file', facility_field: 'file', app_name: 'a b', msg_id: 'M' },
+  ];
+  for (const v of variants) {
+    const c = config<never>(SyslogSinkSchema, { type: 'syslog', inputs: ['a'], address: '127.0.0.1:514', hostname: 'pod-1', ...v });
+    for (const [name, r] of requests()) {
+      t.same(new SyslogEncoder(c).framesOf(linesOnly(r)), new SyslogEncoder(c).frames(r.events()), `${JSON.stringify(v)}: ${name}`);
+    }
+  }
+  const c = config<never>(SyslogSinkSchema, {
+    type: 'syslog',
+    inputs: ['a'],
+    address: 'x:1',
+    severity_field: 'message',
+    app_name: '{{ file }}',
+  });
+  const [, r] = requests()[1] as [string, PartsRequest];
+  t.same(new SyslogEncoder(c).framesOf(r), new SyslogEncoder(c).frames(r.events()), 'templated headers: the events path');
+});
