@@ -61,9 +61,14 @@ export function sliceBytes(slices: readonly LineSlice[]): number {
   return n;
 }
 
-/** A writer sized for the slices' bytes plus `perLine` bytes of framing per line. */
-export function writerFor(slices: readonly LineSlice[], perLine: number): JsonWriter {
-  return new JsonWriter(Math.ceil(sliceBytes(slices) * 1.1) + sliceCount(slices) * perLine + 65_536);
+/**
+ * A writer sized for the slices: their bytes (and a tenth for escapes) plus `perLine` bytes of
+ * framing per line (besides the file's path, counted when `withFile`). It grows if that is short.
+ */
+export function writerFor(slices: readonly LineSlice[], perLine: number, withFile = true): JsonWriter {
+  let framing = 0;
+  for (const { lines, from, to } of slices) framing += (to - from) * (perLine + (withFile ? lines.file.length : 0));
+  return new JsonWriter(Math.ceil(sliceBytes(slices) * 1.1) + framing + 1024);
 }
 
 const CLOSE = Buffer.from('}\n');
@@ -78,7 +83,7 @@ export const MESSAGE_HEAD = Buffer.from('{"message":');
 
 /** JSON lines (`JSON.stringify(event)` and `\n` per line), the bytes of the events path. */
 export function jsonLines(slices: readonly LineSlice[]): Buffer {
-  const w = writerFor(slices, 128);
+  const w = writerFor(slices, 72);
   for (const { lines, from, to } of slices) {
     const { chunk, starts, ends, truncated } = lines.block;
     const tail = eventTail(lines);

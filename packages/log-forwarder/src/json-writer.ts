@@ -10,6 +10,9 @@
 
 const REPLACEMENT = [0xef, 0xbf, 0xbd];
 
+/** Headroom a string write asks for besides its input's length. */
+const ROOM = 64;
+
 /** The JSON escape of each ASCII byte, or undefined when it is copied. */
 const ESCAPES: Array<number[] | undefined> = Array.from({ length: 128 }, (_, b) => {
   const s = JSON.stringify(String.fromCharCode(b)).slice(1, -1);
@@ -67,7 +70,7 @@ export class JsonWriter {
 
   ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
-    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
+    const next = Buffer.allocUnsafe(Math.max(Math.ceil(this.buf.length * 1.5), this.pos + n));
     this.buf.copy(next, 0, 0, this.pos);
     this.buf = next;
   }
@@ -104,7 +107,8 @@ export class JsonWriter {
 
   /** `src[start..end)` as a JSON string, quotes included. */
   jsonString(src: Buffer, start: number, end: number): void {
-    this.ensure(2 + 6 * (end - start));
+    // Room for the bytes as they are; escapes and replacements make room as they come.
+    this.ensure(2 + ROOM + end - start);
     this.buf[this.pos++] = 0x22;
     this.#escaped(src, start, end, ESCAPES);
     this.buf[this.pos++] = 0x22;
@@ -112,19 +116,31 @@ export class JsonWriter {
 
   /** `src[start..end)` escaped as a JSON string's content, then escaped again (no quotes). */
   jsonStringTwice(src: Buffer, start: number, end: number): void {
-    this.ensure(12 * (end - start));
+    this.ensure(ROOM + end - start);
     this.#escaped(src, start, end, ESCAPES_TWICE);
   }
 
   #escaped(src: Buffer, start: number, end: number, escapes: Array<number[] | undefined>): void {
-    const out = this.buf;
+    let out = this.buf;
     let o = this.pos;
+    // Bytes that may be written beyond one per input byte before the next check (ROOM - 8 spare).
+    let spare = out.length - o - (end - start) - 2;
     let i = start;
     while (i < end) {
       const b = src[i] as number;
       if (b < 0x80) {
         if (NEEDS_ESCAPE[b] === 0) out[o++] = b;
-        else for (const e of escapes[b] as number[]) out[o++] = e;
+        else {
+          if (spare < 8) {
+            this.pos = o;
+            this.ensure(ROOM + end - i + 2);
+            out = this.buf;
+            spare = out.length - o - (end - i) - 2;
+          }
+          const e = escapes[b] as number[];
+          for (let k = 0; k < e.length; k++) out[o++] = e[k] as number;
+          spare -= e.length - 1;
+        }
         i++;
         continue;
       }
@@ -133,6 +149,13 @@ export class JsonWriter {
         for (let k = 0; k < n; k++) out[o++] = src[i + k] as number;
         i += n;
       } else {
+        if (spare < 8) {
+          this.pos = o;
+          this.ensure(ROOM + end - i + 2);
+          out = this.buf;
+          spare = out.length - o - (end - i) - 2;
+        }
+        spare -= 3 + n;
         out[o++] = 0xef;
         out[o++] = 0xbf;
         out[o++] = 0xbd;

@@ -53,7 +53,7 @@ export class BulkEncoder {
 
   /** The bytes `encode()` gives for the lines' events, written from the read buffers. */
   #encodeLines(slices: readonly LineSlice[]): Buffer {
-    const w = writerFor(slices, 256);
+    const w = writerFor(slices, 192);
     const field = this.config.timestamp_field;
     const close = Buffer.from('"}}\n');
     const truncatedClose = Buffer.from(',"truncated":true}\n');

@@ -123,7 +123,7 @@ export class LokiEncoder {
       }
       group.values.push({ ts: toUnixNanos(event.timestamp), slice, metadata: metadata ? `,${JSON.stringify(metadata)}` : '' });
     }
-    const w = writerFor(slices, this.config.encoding === 'raw' ? 64 : 160);
+    const w = writerFor(slices, this.config.encoding === 'raw' ? 32 : 112, this.config.encoding !== 'raw');
     const twice = (text: string) => Buffer.from(JSON.stringify(text).slice(1, -1));
     const head = twice('{"message":"');
     w.bytes(STREAMS);

@@ -164,7 +164,7 @@ export class SyslogEncoder {
 
   #framesOfLines(slices: readonly LineSlice[], staticTail: string): Buffer {
     const { facility_field, severity_field, max_message_bytes: max } = this.config;
-    const w = writerFor(slices, 128);
+    const w = writerFor(slices, 96, false);
     for (const { lines, from, to } of slices) {
       const { chunk, starts, ends, truncated } = lines.block;
       const event = blockEvent(lines);
