@@ -25,9 +25,12 @@ const ESCAPES_TWICE: Array<number[] | undefined> = Array.from({ length: 128 }, (
   return s.length === 1 ? undefined : [...s].map((c) => c.charCodeAt(0));
 });
 
-/** 1 where the ASCII byte needs an escape (controls, `"`, `\`). */
-const NEEDS_ESCAPE = new Uint8Array(128);
-for (let b = 0; b < 128; b++) if (ESCAPES[b]) NEEDS_ESCAPE[b] = 1;
+/** 1 where a byte is not copied as it is: it needs an escape (controls, `"`, `\`) or starts a UTF-8 sequence. */
+const SPECIAL = new Uint8Array(256);
+for (let b = 0; b < 256; b++) if (b >= 0x80 || ESCAPES[b]) SPECIAL[b] = 1;
+
+/** Runs at least this long are copied natively (Buffer#copy); shorter ones byte by byte. */
+const NATIVE_COPY = 16;
 
 /**
  * Length of the valid UTF-8 sequence starting at `src[i]` (a byte ≥ 0x80), or minus the number
@@ -127,20 +130,26 @@ export class JsonWriter {
     let spare = out.length - o - (end - start) - 2;
     let i = start;
     while (i < end) {
+      // A run of bytes copied as they are, then the byte that ends it.
+      let j = i;
+      while (j < end && SPECIAL[src[j] as number] === 0) j++;
+      if (j - i >= NATIVE_COPY) {
+        src.copy(out, o, i, j);
+        o += j - i;
+      } else for (let k = i; k < j; k++) out[o++] = src[k] as number;
+      i = j;
+      if (i >= end) break;
       const b = src[i] as number;
       if (b < 0x80) {
-        if (NEEDS_ESCAPE[b] === 0) out[o++] = b;
-        else {
-          if (spare < 8) {
-            this.pos = o;
-            this.ensure(ROOM + end - i + 2);
-            out = this.buf;
-            spare = out.length - o - (end - i) - 2;
-          }
-          const e = escapes[b] as number[];
-          for (let k = 0; k < e.length; k++) out[o++] = e[k] as number;
-          spare -= e.length - 1;
+        if (spare < 8) {
+          this.pos = o;
+          this.ensure(ROOM + end - i + 2);
+          out = this.buf;
+          spare = out.length - o - (end - i) - 2;
         }
+        const e = escapes[b] as number[];
+        for (let k = 0; k < e.length; k++) out[o++] = e[k] as number;
+        spare -= e.length - 1;
         i++;
         continue;
       }
@@ -172,12 +181,14 @@ export class JsonWriter {
     let o = this.pos;
     let i = start;
     while (i < end) {
-      const b = src[i] as number;
-      if (b < 0x80) {
-        out[o++] = b;
-        i++;
-        continue;
-      }
+      let j = i;
+      while (j < end && (src[j] as number) < 0x80) j++;
+      if (j - i >= NATIVE_COPY) {
+        src.copy(out, o, i, j);
+        o += j - i;
+      } else for (let k = i; k < j; k++) out[o++] = src[k] as number;
+      i = j;
+      if (i >= end) break;
       const n = utf8Sequence(src, i, end);
       if (n > 0) {
         for (let k = 0; k < n; k++) out[o++] = src[i + k] as number;
