@@ -81,22 +81,29 @@ export function eventTail(lines: BlockLines): Buffer {
 
 export const MESSAGE_HEAD = Buffer.from('{"message":');
 
+/**
+ * Line `i` as its event's JSON text and `\n`: `head` (`{"message":` or more fields before it),
+ * the message, `tail` (`eventTail`), `"truncated":true` where the line was cut.
+ */
+export function writeEventLine(w: JsonWriter, lines: BlockLines, i: number, head: Buffer, tail: Buffer, cut: boolean): void {
+  w.bytes(head);
+  w.jsonString(lines.block.chunk, lines.block.starts[i] as number, lines.block.ends[i] as number);
+  w.bytes(tail);
+  if (cut) w.bytes(TRUNCATED);
+  w.bytes(CLOSE);
+}
+
 /** JSON lines (`JSON.stringify(event)` and `\n` per line), the bytes of the events path. */
 export function jsonLines(slices: readonly LineSlice[]): Buffer {
   const w = writerFor(slices, 72);
   for (const { lines, from, to } of slices) {
-    const { chunk, starts, ends, truncated } = lines.block;
+    const { truncated } = lines.block;
     const tail = eventTail(lines);
     let t = firstTruncated(truncated, from);
     for (let i = from; i < to; i++) {
-      w.bytes(MESSAGE_HEAD);
-      w.jsonString(chunk, starts[i] as number, ends[i] as number);
-      w.bytes(tail);
-      if (truncated[t] === i) {
-        w.bytes(TRUNCATED);
-        t++;
-      }
-      w.bytes(CLOSE);
+      const cut = truncated[t] === i;
+      if (cut) t++;
+      writeEventLine(w, lines, i, MESSAGE_HEAD, tail, cut);
     }
   }
   return w.result();

@@ -123,6 +123,13 @@ export class JsonWriter {
     this.#escaped(src, start, end, ESCAPES_TWICE);
   }
 
+  /** Grows the buffer at write position `o` for `remaining` input bytes; returns the new spare. */
+  #room(o: number, remaining: number): number {
+    this.pos = o;
+    this.ensure(ROOM + remaining + 2);
+    return this.buf.length - o - remaining - 2;
+  }
+
   #escaped(src: Buffer, start: number, end: number, escapes: Array<number[] | undefined>): void {
     let out = this.buf;
     let o = this.pos;
@@ -142,10 +149,8 @@ export class JsonWriter {
       const b = src[i] as number;
       if (b < 0x80) {
         if (spare < 8) {
-          this.pos = o;
-          this.ensure(ROOM + end - i + 2);
+          spare = this.#room(o, end - i);
           out = this.buf;
-          spare = out.length - o - (end - i) - 2;
         }
         const e = escapes[b] as number[];
         for (let k = 0; k < e.length; k++) out[o++] = e[k] as number;
@@ -159,10 +164,8 @@ export class JsonWriter {
         i += n;
       } else {
         if (spare < 8) {
-          this.pos = o;
-          this.ensure(ROOM + end - i + 2);
+          spare = this.#room(o, end - i);
           out = this.buf;
-          spare = out.length - o - (end - i) - 2;
         }
         spare -= 3 + n;
         out[o++] = 0xef;

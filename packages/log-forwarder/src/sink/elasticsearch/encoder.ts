@@ -2,7 +2,17 @@
  * Encodes a `_bulk` body: per event an action line `{"create":{"_index":..,"_id":..}}` and the
  * document line, each terminated by `\n` (the API requires the final newline).
  */
-import { blockEvent, eventTail, firstTruncated, type LineSlice, MESSAGE_HEAD, perBlock, writeId, writerFor } from '../../block-lines.js';
+import {
+  blockEvent,
+  eventTail,
+  firstTruncated,
+  type LineSlice,
+  MESSAGE_HEAD,
+  perBlock,
+  writeEventLine,
+  writeId,
+  writerFor,
+} from '../../block-lines.js';
 import type { RequestEvents } from '../../delivery/request.js';
 import { compileTemplate, type Template } from '../../delivery/template.js';
 import type { LogEvent } from '../sink.js';
@@ -56,13 +66,11 @@ export class BulkEncoder {
     const w = writerFor(slices, 192);
     const field = this.config.timestamp_field;
     const close = Buffer.from('"}}\n');
-    const truncatedClose = Buffer.from(',"truncated":true}\n');
     for (const { lines, from, to } of slices) {
-      const { chunk, starts, ends, truncated } = lines.block;
+      const { truncated } = lines.block;
       const event = blockEvent(lines);
-      const id = JSON.stringify(`${lines.idPrefix}:`).slice(0, -1);
       const action = Buffer.from(`{${JSON.stringify(this.config.op_type)}:{"_index":${JSON.stringify(this.indexFor(event))},"_id":`);
-      const idPrefix = Buffer.from(id);
+      const idPrefix = Buffer.from(JSON.stringify(`${lines.idPrefix}:`).slice(0, -1));
       const docHead =
         field && !(field in event) ? Buffer.from(`{${JSON.stringify(field)}:${JSON.stringify(lines.now)},"message":`) : MESSAGE_HEAD;
       const tail = eventTail(lines);
@@ -71,17 +79,11 @@ export class BulkEncoder {
         w.bytes(action);
         writeId(w, idPrefix, lines, i);
         w.bytes(close);
-        w.bytes(docHead);
-        w.jsonString(chunk, starts[i] as number, ends[i] as number);
-        w.bytes(tail);
-        if (truncated[t] === i) {
-          w.bytes(truncatedClose);
-          t++;
-        } else w.bytes(CLOSE_DOC);
+        const cut = truncated[t] === i;
+        if (cut) t++;
+        writeEventLine(w, lines, i, docHead, tail, cut);
       }
     }
     return w.result();
   }
 }
-
-const CLOSE_DOC = Buffer.from('}\n');

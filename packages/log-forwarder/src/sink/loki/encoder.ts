@@ -52,33 +52,43 @@ export class LokiEncoder {
     return value;
   }
 
+  /**
+   * The stream (label set) of an event and its key; `times`: how many events it stands for (the
+   * label cardinality guard counts each, as when asked once per event).
+   */
+  #streamOf(event: LogEvent, times: number): { stream: Record<string, string>; key: string } {
+    const stream: Record<string, string> = {};
+    let key = '';
+    for (const [name, template] of this.#labels) {
+      const value = this.#labelValue(name, template, event);
+      if (!template.constant) for (let k = 1; k < times; k++) this.#labelValue(name, template, event);
+      if (value === '') continue; // Loki drops empty labels; so do we, consistently.
+      stream[name] = value;
+      key += `${name}\u0000${value}\u0001`;
+    }
+    return { stream, key };
+  }
+
+  #metadataOf(event: LogEvent): Record<string, string> | undefined {
+    let metadata: Record<string, string> | undefined;
+    for (const [name, template] of this.#metadata) {
+      const value = template.render(event);
+      if (value === '') continue;
+      metadata ??= {};
+      metadata[name] = value;
+    }
+    return metadata;
+  }
+
   encode(request: RequestEvents): string | Buffer {
     const slices = this.#fromBlocks ? request.slices?.() : undefined;
     if (slices) return this.#encodeLines(slices);
     const streams = new Map<string, { stream: Record<string, string>; values: Array<{ ts: string; entry: Entry }> }>();
     for (const event of request.events()) {
-      const stream: Record<string, string> = {};
-      let key = '';
-      for (const [name, template] of this.#labels) {
-        const value = this.#labelValue(name, template, event);
-        if (value === '') continue; // Loki drops empty labels; so do we, consistently.
-        stream[name] = value;
-        key += `${name}\u0000${value}\u0001`;
-      }
-      let group = streams.get(key);
-      if (!group) {
-        group = { stream, values: [] };
-        streams.set(key, group);
-      }
+      const group = groupOf(streams, this.#streamOf(event, 1));
       const ts = toUnixNanos(event.timestamp);
       const line = this.config.encoding === 'raw' ? event.message : JSON.stringify(event);
-      let metadata: Record<string, string> | undefined;
-      for (const [name, template] of this.#metadata) {
-        const value = template.render(event);
-        if (value === '') continue;
-        metadata ??= {};
-        metadata[name] = value;
-      }
+      const metadata = this.#metadataOf(event);
       group.values.push({ ts, entry: metadata ? [ts, line, metadata] : [ts, line] });
     }
     const out = [];
@@ -99,28 +109,8 @@ export class LokiEncoder {
       const count = slice.to - slice.from;
       if (count === 0) continue;
       const event = blockEvent(slice.lines);
-      const stream: Record<string, string> = {};
-      let key = '';
-      for (const [name, template] of this.#labels) {
-        const value = this.#labelValue(name, template, event);
-        // The events path asks once per event (an overflow is counted per event): so do we.
-        if (!template.constant) for (let k = 1; k < count; k++) this.#labelValue(name, template, event);
-        if (value === '') continue;
-        stream[name] = value;
-        key += `${name}\u0000${value}\u0001`;
-      }
-      let group = streams.get(key);
-      if (!group) {
-        group = { stream, values: [] };
-        streams.set(key, group);
-      }
-      let metadata: Record<string, string> | undefined;
-      for (const [name, template] of this.#metadata) {
-        const value = template.render(event);
-        if (value === '') continue;
-        metadata ??= {};
-        metadata[name] = value;
-      }
+      const group = groupOf(streams, this.#streamOf(event, count));
+      const metadata = this.#metadataOf(event);
       group.values.push({ ts: toUnixNanos(event.timestamp), slice, metadata: metadata ? `,${JSON.stringify(metadata)}` : '' });
     }
     const w = writerFor(slices, this.config.encoding === 'raw' ? 32 : 112, this.config.encoding !== 'raw');
@@ -171,6 +161,19 @@ export class LokiEncoder {
 const STREAMS = Buffer.from('{"streams":[');
 const CLOSE_STREAM = Buffer.from(']}');
 const CLOSE_STREAMS = Buffer.from(']}');
+
+/** The group of `streams` for a stream, created (in first-seen order) when new. */
+function groupOf<V>(
+  streams: Map<string, { stream: Record<string, string>; values: V[] }>,
+  { stream, key }: { stream: Record<string, string>; key: string },
+): { stream: Record<string, string>; values: V[] } {
+  let group = streams.get(key);
+  if (!group) {
+    group = { stream, values: [] };
+    streams.set(key, group);
+  }
+  return group;
+}
 
 function compareNanos(a: string, b: string): number {
   if (a.length !== b.length) return a.length - b.length;
