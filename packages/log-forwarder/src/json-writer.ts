@@ -62,6 +62,13 @@ export function utf8Sequence(src: Uint8Array, i: number, end: number): number {
   return need + 1;
 }
 
+/** Copies `src[i..j)` to `out` at `o`; returns the position after it. */
+function copyRun(src: Buffer, i: number, j: number, out: Buffer, o: number): number {
+  if (j - i >= NATIVE_COPY) src.copy(out, o, i, j);
+  else for (let k = i; k < j; k++) out[o + k - i] = src[k] as number;
+  return o + j - i;
+}
+
 export class JsonWriter {
   buf: Buffer;
   pos = 0;
@@ -140,10 +147,7 @@ export class JsonWriter {
       // A run of bytes copied as they are, then the byte that ends it.
       let j = i;
       while (j < end && SPECIAL[src[j] as number] === 0) j++;
-      if (j - i >= NATIVE_COPY) {
-        src.copy(out, o, i, j);
-        o += j - i;
-      } else for (let k = i; k < j; k++) out[o++] = src[k] as number;
+      o = copyRun(src, i, j, out, o);
       i = j;
       if (i >= end) break;
       const b = src[i] as number;
@@ -186,10 +190,7 @@ export class JsonWriter {
     while (i < end) {
       let j = i;
       while (j < end && (src[j] as number) < 0x80) j++;
-      if (j - i >= NATIVE_COPY) {
-        src.copy(out, o, i, j);
-        o += j - i;
-      } else for (let k = i; k < j; k++) out[o++] = src[k] as number;
+      o = copyRun(src, i, j, out, o);
       i = j;
       if (i >= end) break;
       const n = utf8Sequence(src, i, end);
