@@ -211,6 +211,12 @@ t.test('syslog: octet-counted RFC 5424 frames, messages cut at max_message_bytes
     severity_field: 'message',
     app_name: '{{ file }}',
   });
+  // Invalid bytes make a frame longer than its line: across 99 → 100 the length gains a digit.
+  const lines: Buffer[] = [];
+  for (let k = 0; k < 120; k++) lines.push(Buffer.from('a'.repeat(k)), Buffer.from([0xff, 0xfe, 0xe2, 0x82, 0x0a]));
+  const grown = new PartsRequest([wholePart(batch('/g.log', 0, false, 0, Buffer.concat(lines)))]);
+  const plain = config<never>(SyslogSinkSchema, { type: 'syslog', inputs: ['a'], address: '127.0.0.1:514', hostname: 'h' });
+  t.same(new SyslogEncoder(plain).framesOf(linesOnly(grown)), new SyslogEncoder(plain).frames(grown.events()), 'lengths that gain a digit');
   const [, r] = requests()[1] as [string, PartsRequest];
   t.same(new SyslogEncoder(c).framesOf(r), new SyslogEncoder(c).frames(r.events()), 'templated headers: the events path');
 });

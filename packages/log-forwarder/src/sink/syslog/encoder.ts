@@ -204,7 +204,7 @@ export class SyslogEncoder {
             w.buf.copyWithin(messageStart + shift, messageStart, w.pos);
             w.pos += shift;
           }
-          w.buf.write(digits, frameStart, 'latin1');
+          w.buf.write(`${digits} `, frameStart, 'latin1');
         }
       }
     }
