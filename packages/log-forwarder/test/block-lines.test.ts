@@ -220,3 +220,43 @@ t.test('syslog: octet-counted RFC 5424 frames, messages cut at max_message_bytes
   const [, r] = requests()[1] as [string, PartsRequest];
   t.same(new SyslogEncoder(c).framesOf(r), new SyslogEncoder(c).frames(r.events()), 'templated headers: the events path');
 });
+
+t.test('random blocks: every encoder equal on both paths', async (t) => {
+  let x = 7;
+  const rnd = () => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (x >>> 0) / 2 ** 32;
+  };
+  const pick = [0x0a, 0x0a, 0x0d, 0x22, 0x5c, 0x00, 0x1f, 0x41, 0x80, 0xbf, 0xc2, 0xe2, 0x82, 0xac, 0xed, 0xa0, 0xf0, 0x9f, 0xff];
+  const syslog = config<never>(SyslogSinkSchema, {
+    type: 'syslog',
+    inputs: ['a'],
+    address: '127.0.0.1:514',
+    hostname: 'h',
+    max_message_bytes: 480,
+  });
+  const loki = config<never>(LokiSinkSchema, { type: 'loki', inputs: ['a'], endpoint: 'http://x', labels: { app: 'a' } });
+  const es = config<never>(ElasticsearchSinkSchema, { type: 'elasticsearch', inputs: ['a'], endpoint: 'http://x', index: 'i' });
+  const otlp = config<never>(OtlpSinkSchema, { type: 'otlp', inputs: ['a'], endpoint: 'http://x' });
+  let compared = 0;
+  for (let n = 0; n < 200; n++) {
+    const text = Buffer.alloc(Math.floor(rnd() * 2000) + 1);
+    for (let i = 0; i < text.length; i++)
+      text[i] = rnd() < 0.3 ? (pick[Math.floor(rnd() * pick.length)] as number) : 0x20 + Math.floor(rnd() * 0x60);
+    const b = batch(`/r${n}.log`, 0, false, n, text);
+    if (b.count === 0) continue;
+    const r = new PartsRequest(splitBatch(b, 1 + Math.floor(rnd() * 10), 1 << 20));
+    const same = (what: string, a: string | Buffer | Buffer[], e: string | Buffer | Buffer[]) => {
+      if (!bytes(a).equals(bytes(e))) t.fail(`${what} differs for ${text.toString('hex')}`);
+    };
+    same('json lines', encodeLines(linesOnly(r), 'json'), encodeLines(eventsOnly(r), 'json'));
+    same('syslog', new SyslogEncoder(syslog).framesOf(linesOnly(r)), new SyslogEncoder(syslog).frames(r.events()));
+    same('loki', new LokiEncoder(loki).encode(linesOnly(r)), new LokiEncoder(loki).encode(eventsOnly(r)));
+    same('elasticsearch', new BulkEncoder(es).encode(linesOnly(r)), new BulkEncoder(es).encode(eventsOnly(r)));
+    same('otlp', encodeOtlp(otlp, linesOnly(r), 1), encodeOtlp(otlp, eventsOnly(r), 1));
+    compared++;
+  }
+  t.ok(compared > 150, `${compared} random blocks compared`);
+});
