@@ -65,10 +65,10 @@ export function sliceBytes(slices: readonly LineSlice[]): number {
  * A writer sized for the slices: their bytes (and a tenth for escapes) plus `perLine` bytes of
  * framing per line (besides the file's path, counted when `withFile`). It grows if that is short.
  */
-export function writerFor(slices: readonly LineSlice[], perLine: number, withFile = true): JsonWriter {
+export function writerFor(slices: readonly LineSlice[], perLine: number, withFile = true, into?: Buffer): JsonWriter {
   let framing = 0;
   for (const { lines, from, to } of slices) framing += (to - from) * (perLine + (withFile ? lines.file.length : 0));
-  return new JsonWriter(Math.ceil(sliceBytes(slices) * 1.1) + framing + 1024);
+  return new JsonWriter(Math.ceil(sliceBytes(slices) * 1.1) + framing + 1024, into);
 }
 
 const CLOSE = Buffer.from('}\n');
@@ -93,9 +93,12 @@ export function writeEventLine(w: JsonWriter, lines: BlockLines, i: number, head
   w.bytes(CLOSE);
 }
 
-/** JSON lines (`JSON.stringify(event)` and `\n` per line), the bytes of the events path. */
-export function jsonLines(slices: readonly LineSlice[]): Buffer {
-  const w = writerFor(slices, 72);
+/**
+ * JSON lines (`JSON.stringify(event)` and `\n` per line), the bytes of the events path; written
+ * into `into` when it is large enough (a buffer the caller no longer uses).
+ */
+export function jsonLines(slices: readonly LineSlice[], into?: Buffer): Buffer {
+  const w = writerFor(slices, 72, true, into);
   for (const { lines, from, to } of slices) {
     const { truncated } = lines.block;
     const tail = eventTail(lines);

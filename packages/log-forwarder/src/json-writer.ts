@@ -73,9 +73,9 @@ export class JsonWriter {
   buf: Buffer;
   pos = 0;
 
-  /** `size`: the expected output (grows when it is not enough). */
-  constructor(size: number) {
-    this.buf = Buffer.allocUnsafe(Math.max(64, size));
+  /** `size`: the expected output (grows when it is not enough); `into`: a buffer to reuse if it is that large. */
+  constructor(size: number, into?: Buffer) {
+    this.buf = into && into.length >= size ? into : Buffer.allocUnsafe(Math.max(64, size));
   }
 
   ensure(n: number): void {

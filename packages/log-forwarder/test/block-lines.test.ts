@@ -11,7 +11,7 @@ import { BlockData, SinkBatch } from '../src/batch.js';
 import { PartsRequest, type RequestEvents, splitBatch, wholePart } from '../src/delivery/request.js';
 import { ElasticsearchSinkSchema } from '../src/sink/elasticsearch/config.js';
 import { BulkEncoder } from '../src/sink/elasticsearch/encoder.js';
-import { encodeBatch } from '../src/sink/encode.js';
+import { encodeBatch, LocalEncoder } from '../src/sink/encode.js';
 import { HttpSinkSchema } from '../src/sink/http/config.js';
 import { buildHttpRequest } from '../src/sink/http/request.js';
 import { LokiSinkSchema } from '../src/sink/loki/config.js';
@@ -259,4 +259,28 @@ t.test('random blocks: every encoder equal on both paths', async (t) => {
     compared++;
   }
   t.ok(compared > 150, `${compared} random blocks compared`);
+});
+
+t.test('LocalEncoder (file sink): the buffer of a written batch is reused, bytes unchanged', async (t) => {
+  const encoder = new LocalEncoder('json');
+  // Batches over half of Buffer.poolSize (64 KiB on Node 24): their buffers are their own.
+  const a = batch('/a.log', 0, false, 0, Buffer.from(`${NGINX}\n`.repeat(1000)));
+  const b = batch('/b.log', 0, false, 0, Buffer.from(`${NGINX}\r\n`.repeat(900)));
+  const first = encoder.encode(a);
+  t.same(first, encodeBatch(a, 'json'));
+  const copy = Buffer.from(first);
+  const second = encoder.encode(b);
+  t.not(second.buffer, first.buffer, 'not reused before done()');
+  t.same(first, copy, 'the first batch untouched while it is being written');
+  encoder.done(second);
+  const third = encoder.encode(b);
+  t.equal(third.buffer, second.buffer, 'reused after done()');
+  t.same(third, encodeBatch(b, 'json'));
+  encoder.done(third);
+  const fourth = encoder.encode(a);
+  t.same(fourth, encodeBatch(a, 'json'), 'a larger batch than the spare: a new buffer, the same bytes');
+  const tiny = batch('/t.log', 0, false, 0, Buffer.from('x\n'));
+  const small = encoder.encode(tiny);
+  encoder.done(small);
+  t.not(encoder.encode(a).buffer, small.buffer, 'a slice of the shared pool is never reused');
 });
