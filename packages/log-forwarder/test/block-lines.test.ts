@@ -4,6 +4,8 @@
  * lines cut at max_line_bytes, CRLF), whole and sliced, from two files, through each encoder. The
  * fast path is proven to be taken: its request throws if events or ids are asked for.
  */
+import { once } from 'node:events';
+import { type AddressInfo, createServer } from 'node:net';
 import type { TObject } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import t from 'tap';
@@ -19,9 +21,12 @@ import { LokiEncoder } from '../src/sink/loki/encoder.js';
 import { OtlpSinkSchema } from '../src/sink/otlp/config.js';
 import { encodeOtlp } from '../src/sink/otlp/encoder.js';
 import { encodeLines } from '../src/sink/socket/encoder.js';
+import { socketSink } from '../src/sink/socket/index.js';
 import { SyslogSinkSchema } from '../src/sink/syslog/config.js';
 import { SyslogEncoder } from '../src/sink/syslog/encoder.js';
+import { syslogSink } from '../src/sink/syslog/index.js';
 import { LineSplitter } from '../src/source/lines.js';
+import { makeContext, sinkFrom, until } from './delivery/fixtures/batches.js';
 
 const NGINX =
   '10.0.0.1 - - [26/Nov/2026:10:00:00 +0000] "GET /api/v1/items/000000042 HTTP/1.1" 200 512 "-" "Mozilla/5.0 (X11; Linux x86_64)"';
@@ -283,4 +288,48 @@ t.test('LocalEncoder (file sink): the buffer of a written batch is reused, bytes
   const small = encoder.encode(tiny);
   encoder.done(small);
   t.not(encoder.encode(a).buffer, small.buffer, 'a slice of the shared pool is never reused');
+});
+
+t.test('socket (json) and syslog sinks: consecutive blocks, encode buffers reused, every byte received as encoded', async (t) => {
+  const received: Buffer[] = [];
+  const server = createServer((s) => s.on('data', (c: Buffer) => received.push(c)));
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  t.teardown(() => new Promise((r) => server.close(r)));
+  const { port } = server.address() as AddressInfo;
+  const ctx = await makeContext();
+  t.teardown(() => ctx.cleanup());
+  const make = () =>
+    Array.from({ length: 6 }, (_, k) => batch(`/f${k}.log`, 0, false, k * 1e6, Buffer.from(`${NGINX} ${k}\n`.repeat(800 + 50 * k))));
+  for (const [name, factory, block, expected] of [
+    [
+      'socket',
+      socketSink,
+      { type: 'socket', address: `127.0.0.1:${port}`, encoding: 'json' },
+      (bs: SinkBatch[]) => Buffer.concat(bs.map((b) => encodeBatch(b, 'json'))),
+    ],
+    [
+      'syslog',
+      syslogSink,
+      { type: 'syslog', address: `127.0.0.1:${port}`, hostname: 'h', batch: { max_events: 100_000, max_bytes: 1 << 24 } },
+      (bs: SinkBatch[]) =>
+        Buffer.concat(
+          bs.map((b) =>
+            new SyslogEncoder(config<never>(SyslogSinkSchema, { type: 'syslog', inputs: ['a'], address: 'x:1', hostname: 'h' })).frames(
+              b.events(),
+            ),
+          ),
+        ),
+    ],
+  ] as const) {
+    received.length = 0;
+    const batches = make();
+    const sink = sinkFrom(factory as never, name, { inputs: ['a'], ...block }, ctx);
+    await sink.start();
+    for (const b of batches) await sink.write(b);
+    const want = (expected as (bs: SinkBatch[]) => Buffer)(batches);
+    await until(() => Buffer.concat(received).length >= want.length, `${name}: all bytes`);
+    t.same(Buffer.concat(received), want, `${name}: the bytes of the events path, in order`);
+    await sink.stop(AbortSignal.timeout(5000));
+  }
 });

@@ -27,7 +27,7 @@ export interface RequestEvents {
    * The events as JSON lines, when the batches can encode them without building event objects
    * (the pipeline's fast path); undefined otherwise.
    */
-  jsonLines?(): Buffer | undefined;
+  jsonLines?(into?: Buffer): Buffer | undefined;
   /** `raw()` as one buffer per batch, when the request is made of whole batches. */
   rawParts?(): Buffer[];
   /**
@@ -146,9 +146,10 @@ export class PartsRequest implements RequestEvents {
     return out;
   }
 
-  jsonLines(): Buffer | undefined {
+  /** `into`: a buffer to encode into when it is large enough (lines straight from the file only). */
+  jsonLines(into?: Buffer): Buffer | undefined {
     const slices = this.slices();
-    if (slices) return jsonLines(slices);
+    if (slices) return jsonLines(slices, into);
     const encoders: Array<() => Buffer> = [];
     for (const p of this.parts) {
       const encode = this.#isWhole(p) ? jsonLinesOf(p.batch) : undefined;

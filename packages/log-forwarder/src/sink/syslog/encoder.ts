@@ -7,6 +7,7 @@ import { hostname } from 'node:os';
 import { blockEvent, type LineSlice, writerFor } from '../../block-lines.js';
 import type { RequestEvents } from '../../delivery/request.js';
 import { compileTemplate, fieldToString, getField, type Template } from '../../delivery/template.js';
+import type { SpareBuffer } from '../../spare-buffer.js';
 import type { LogEvent } from '../sink.js';
 import { FACILITIES, SEVERITIES, type SyslogSinkConfig } from './config.js';
 
@@ -152,19 +153,21 @@ export class SyslogEncoder {
   }
 
   /** `frames(request.events())`, written from the read buffers when the lines come straight from the file. */
-  framesOf(request: RequestEvents): Buffer {
+  framesOf(request: RequestEvents, spare?: SpareBuffer): Buffer {
     const { facility_field, severity_field, encoding } = this.config;
     // A line's event has message, timestamp, file (and truncated, which is no level): the header is
     // the same for every line of a block unless a field read is the message.
     const fromBlocks =
       encoding === 'text' && this.#staticTail !== undefined && facility_field !== 'message' && severity_field !== 'message';
     const slices = fromBlocks ? request.slices?.() : undefined;
-    return slices ? this.#framesOfLines(slices, this.#staticTail as string) : this.frames(request.events());
+    if (!slices) return this.frames(request.events());
+    const frames = this.#framesOfLines(slices, this.#staticTail as string, spare?.take());
+    return spare ? spare.lend(frames) : frames;
   }
 
-  #framesOfLines(slices: readonly LineSlice[], staticTail: string): Buffer {
+  #framesOfLines(slices: readonly LineSlice[], staticTail: string, into: Buffer | undefined): Buffer {
     const { facility_field, severity_field, max_message_bytes: max } = this.config;
-    const w = writerFor(slices, 96, false);
+    const w = writerFor(slices, 96, false, into);
     for (const { lines, from, to } of slices) {
       const { chunk, starts, ends, truncated } = lines.block;
       const event = blockEvent(lines);

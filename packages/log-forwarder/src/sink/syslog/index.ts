@@ -3,6 +3,7 @@ import { parseHostPort } from '@outrigger/runtime';
 import { DeliveryDriver, type DeliveryService } from '../../delivery/driver.js';
 import { Delivery } from '../../delivery/outcome.js';
 import { StreamTransport } from '../../delivery/stream-transport.js';
+import { SpareBuffer } from '../../spare-buffer.js';
 import type { SinkFactory } from '../sink.js';
 import { type SyslogSinkConfig, SyslogSinkSchema } from './config.js';
 import { SyslogEncoder } from './encoder.js';
@@ -23,6 +24,7 @@ export const syslogSink: SinkFactory<SyslogSinkConfig> = {
       logger: ctx.logger.child({ sink: name }),
     });
     const encoder = new SyslogEncoder(config);
+    const spare = new SpareBuffer();
     const service: DeliveryService = {
       splittable: true,
       // One connection: messages of consecutive requests must not interleave.
@@ -35,8 +37,9 @@ export const syslogSink: SinkFactory<SyslogSinkConfig> = {
             await transport.sendDatagrams(messages);
             return { kind: Delivery.OK, bytes: messages.reduce((n, m) => n + m.length, 0) };
           }
-          const frames = encoder.framesOf(request);
+          const frames = encoder.framesOf(request, spare);
           await transport.write(frames, signal);
+          spare.done(frames);
           return { kind: Delivery.OK, bytes: frames.length };
         } catch (error) {
           return decideSyslogError(error);
