@@ -5,7 +5,9 @@ import { once } from 'node:events';
 import { closeSync, createWriteStream, existsSync, mkdirSync, openSync, readSync, statSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 
 export const CLK_TCK = 100;
@@ -93,6 +95,66 @@ export async function httpCounter() {
   return { state, port: server.address().port, close: () => new Promise((r) => server.close(r)) };
 }
 
+const servers = join(dirname(fileURLToPath(import.meta.url)), '../../packages/log-forwarder/dist/test/servers');
+
+/**
+ * The log-forwarder's protocol-faithful test receivers (compiled by `tsc -b`), counting what they
+ * accept. What they store is dropped at each count so that 2 M lines do not pile up in this
+ * process (a re-sent event is then not recognised, which a clean run does not need).
+ */
+export async function lokiCounter() {
+  const { LokiTestServer } = await import(join(servers, 'loki.js'));
+  const rx = await new LokiTestServer().listen();
+  let n = 0;
+  return {
+    port: rx.port,
+    count: () => {
+      n += rx.entries.length;
+      rx.entries.length = 0;
+      rx.pushes.length = 0;
+      return n;
+    },
+    close: () => rx.close(),
+  };
+}
+
+export async function elasticsearchCounter() {
+  const { ElasticsearchTestServer } = await import(join(servers, 'elasticsearch.js'));
+  const rx = await new ElasticsearchTestServer().listen();
+  let n = 0;
+  return {
+    port: rx.port,
+    count: () => {
+      for (const docs of rx.indices.values()) {
+        n += docs.size;
+        docs.clear();
+      }
+      rx.attempts.clear();
+      rx.bulks.length = 0;
+      return n;
+    },
+    close: () => rx.close(),
+  };
+}
+
+/** OTLP/HTTP JSON decoded strictly (otlp-strict.ts): a request with one bad value is refused whole (400). */
+export async function otlpCounter() {
+  const { TestHttpServer, send } = await import(join(servers, 'http-server.js'));
+  const { decodeExportLogsRequest } = await import(join(servers, 'otlp-strict.js'));
+  const state = { count: 0, rejected: 0 };
+  const rx = await new TestHttpServer((req, body, res) => {
+    if (req.url !== '/v1/logs') return send(res, 404);
+    try {
+      state.count += decodeExportLogsRequest(body.toString()).length;
+    } catch (err) {
+      state.rejected++;
+      return send(res, 400, JSON.stringify({ code: 3, message: err.message }));
+    }
+    send(res, 200, {});
+  }).listen();
+  return { port: rx.port, state, count: () => state.count, close: () => rx.close() };
+}
+
 /** Counts lines appended to a file (rsyslog's output) without re-reading it. */
 export function fileLineCounter(file) {
   let offset = 0;
@@ -169,6 +231,7 @@ export async function measure(name, lines, start, count, { timeoutMs = 600_000 }
     lines_per_s: Math.round(count() / seconds),
     cpu_s_per_million: Math.round((last.cpu / (lines / 1e6)) * 100) / 100,
     peak_rss_mb: Math.round(last.hwmKb / 1024),
+    load_avg_1m: Math.round(loadavg()[0] * 100) / 100,
   };
   console.log(JSON.stringify(result));
   return result;

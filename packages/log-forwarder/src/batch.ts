@@ -2,9 +2,10 @@
  * The data of one read handed to the sinks, and the per-sink `EventBatch` views of it.
  *
  * `BlockData` is the raw fast path: a line block straight from the file; events are only built if
- * a sink asks for them, and `jsonLines()` encodes without building them. `RecordData` carries
+ * a sink asks for them, and sinks encode from its bytes without building them (block-lines.ts). `RecordData` carries
  * parsed / joined events. `DerivedData` is what a chain of transforms made of either.
  */
+import { type BlockLines, jsonLines } from './block-lines.js';
 import type { SourceRecord } from './multiline/record.js';
 import type { EventBatch, LogEvent } from './sink/sink.js';
 import type { LineBlock } from './source/lines.js';
@@ -32,7 +33,6 @@ export function hasJsonLines(batch: EventBatch): batch is JsonLinesBatch {
 }
 
 const NL = Buffer.from('\n');
-const BACKSLASH = 0x5c;
 
 function encodeEvents(events: readonly LogEvent[]): Buffer {
   let s = '';
@@ -40,7 +40,7 @@ function encodeEvents(events: readonly LogEvent[]): Buffer {
   return Buffer.from(s);
 }
 
-export class BlockData implements BatchData {
+export class BlockData implements BatchData, BlockLines {
   readonly count: number;
   readonly bytes: number;
   #events?: LogEvent[];
@@ -102,36 +102,7 @@ export class BlockData implements BatchData {
   }
 
   jsonLines(): Buffer {
-    if (this.#events) return encodeEvents(this.#events);
-    if (this.count === 0) return Buffer.alloc(0);
-    const { block } = this;
-    const { chunk, starts, ends, truncated } = block;
-    const tailText = `,"timestamp":${JSON.stringify(this.now)},"file":${JSON.stringify(this.file)}`;
-    const tail = `${tailText}}\n`;
-    if (block.contiguous) {
-      // Lines separated by bare newlines, none cut. Without a backslash in the block, escaping
-      // the whole block at once leaves each newline as the two characters `\n` and nothing else
-      // does: split there, and the lines come out JSON-escaped from one native call.
-      const first = starts[0] as number;
-      const last = ends[this.count - 1] as number;
-      if (chunk.indexOf(BACKSLASH, first) < 0 || chunk.indexOf(BACKSLASH, first) >= last) {
-        const escaped = JSON.stringify(chunk.toString('utf8', first, last));
-        const lines = escaped.slice(1, -1).split('\\n');
-        if (lines.length === this.count) return Buffer.from(`{"message":"${lines.join(`"${tail}{"message":"`)}"${tail}`);
-      }
-    }
-    const tailTrunc = `${tailText},"truncated":true}\n`;
-    let t = 0;
-    let s = '';
-    for (let i = 0; i < this.count; i++) {
-      let end = tail;
-      if (truncated[t] === i) {
-        end = tailTrunc;
-        t++;
-      }
-      s += `{"message":${JSON.stringify(this.#line(i))}${end}`;
-    }
-    return Buffer.from(s);
+    return this.count === 0 ? Buffer.alloc(0) : jsonLines([{ lines: this, from: 0, to: this.count }]);
   }
 }
 
@@ -249,6 +220,10 @@ export class SinkBatch implements JsonLinesBatch {
   }
   jsonLines(): Buffer {
     return this.data.jsonLines();
+  }
+  /** The block the events are made of, when they are straight from the file (no parser, no transform). */
+  lines(): BlockLines | undefined {
+    return this.data instanceof BlockData ? this.data : undefined;
   }
   ack(): void {
     if (this.#acked) return;

@@ -3,6 +3,7 @@
  * when a batch is larger than a request may be. Everything is materialised lazily, so a sink
  * that sends `raw()` lines never builds event objects.
  */
+import { type BlockLines, jsonLines, type LineSlice } from '../block-lines.js';
 import type { EventBatch, LogEvent } from '../sink/sink.js';
 
 export interface Part {
@@ -26,9 +27,14 @@ export interface RequestEvents {
    * The events as JSON lines, when the batches can encode them without building event objects
    * (the pipeline's fast path); undefined otherwise.
    */
-  jsonLines?(): Buffer | undefined;
+  jsonLines?(into?: Buffer): Buffer | undefined;
   /** `raw()` as one buffer per batch, when the request is made of whole batches. */
   rawParts?(): Buffer[];
+  /**
+   * The lines straight from the read buffers, when every part is a block of unparsed,
+   * untransformed lines (encoders then write from the bytes); undefined otherwise.
+   */
+  slices?(): LineSlice[] | undefined;
 }
 
 /** A batch that can encode its events as JSON lines itself (the pipeline's batches can). */
@@ -39,6 +45,16 @@ interface JsonLinesCapable {
 function jsonLinesOf(batch: EventBatch): (() => Buffer) | undefined {
   const fn = (batch as Partial<JsonLinesCapable>).jsonLines;
   return typeof fn === 'function' ? fn.bind(batch) : undefined;
+}
+
+/** A batch whose events are a block's lines as read (the pipeline's unparsed batches). */
+interface LinesCapable {
+  lines(): BlockLines | undefined;
+}
+
+function linesOf(batch: EventBatch): BlockLines | undefined {
+  const fn = (batch as Partial<LinesCapable>).lines;
+  return typeof fn === 'function' ? fn.call(batch) : undefined;
 }
 
 export function wholePart(batch: EventBatch): Part {
@@ -120,7 +136,20 @@ export class PartsRequest implements RequestEvents {
     return this.parts.map((p) => p.batch.raw());
   }
 
-  jsonLines(): Buffer | undefined {
+  slices(): LineSlice[] | undefined {
+    const out: LineSlice[] = [];
+    for (const p of this.parts) {
+      const lines = linesOf(p.batch);
+      if (!lines) return undefined;
+      out.push({ lines, from: p.from, to: p.to });
+    }
+    return out;
+  }
+
+  /** `into`: a buffer to encode into when it is large enough (lines straight from the file only). */
+  jsonLines(into?: Buffer): Buffer | undefined {
+    const slices = this.slices();
+    if (slices) return jsonLines(slices, into);
     const encoders: Array<() => Buffer> = [];
     for (const p of this.parts) {
       const encode = this.#isWhole(p) ? jsonLinesOf(p.batch) : undefined;

@@ -1,7 +1,7 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { Type } from '@sinclair/typebox';
-import { encodeBatch, type LocalEncoding } from './encode.js';
+import { LocalEncoder, type LocalEncoding } from './encode.js';
 import type { Sink, SinkFactory } from './sink.js';
 
 interface FileSinkConfig {
@@ -39,6 +39,7 @@ export const fileSink: SinkFactory<FileSinkConfig> = {
     let events = 0;
     let bytes = 0;
     let error: string | undefined;
+    const encoder = new LocalEncoder(config.encoding ?? 'json');
     async function open(): Promise<fsp.FileHandle> {
       if (fh) return fh;
       await fsp.mkdir(path.dirname(file), { recursive: true });
@@ -56,7 +57,7 @@ export const fileSink: SinkFactory<FileSinkConfig> = {
         }
       },
       async write(batch) {
-        const buf = encodeBatch(batch, config.encoding ?? 'json');
+        const buf = encoder.encode(batch);
         // Errors propagate: the pipeline counts the failure and writes the batch again.
         try {
           const h = await open();
@@ -69,6 +70,7 @@ export const fileSink: SinkFactory<FileSinkConfig> = {
         }
         events += batch.count;
         bytes += buf.length;
+        encoder.done(buf);
         batch.ack();
       },
       health: () => (error ? { healthy: false, reason: `${file}: ${error}` } : { healthy: true }),

@@ -2,6 +2,17 @@
  * Encodes a `_bulk` body: per event an action line `{"create":{"_index":..,"_id":..}}` and the
  * document line, each terminated by `\n` (the API requires the final newline).
  */
+import {
+  blockEvent,
+  eventTail,
+  firstTruncated,
+  type LineSlice,
+  MESSAGE_HEAD,
+  perBlock,
+  writeEventLine,
+  writeId,
+  writerFor,
+} from '../../block-lines.js';
 import type { RequestEvents } from '../../delivery/request.js';
 import { compileTemplate, type Template } from '../../delivery/template.js';
 import type { LogEvent } from '../sink.js';
@@ -10,10 +21,13 @@ import type { ElasticsearchSinkConfig } from './config.js';
 export class BulkEncoder {
   readonly #index: Template;
   readonly #dated: boolean;
+  /** The index and the document's fields are the same for every line of a block. */
+  readonly #fromBlocks: boolean;
 
   constructor(private readonly config: Pick<ElasticsearchSinkConfig, 'index' | 'op_type' | 'timestamp_field'>) {
     this.#index = compileTemplate(config.index, 'unknown');
     this.#dated = /%[Ymd]/.test(config.index);
+    this.#fromBlocks = perBlock(this.#index.fields) && config.timestamp_field !== 'truncated';
   }
 
   indexFor(event: LogEvent): string {
@@ -31,7 +45,9 @@ export class BulkEncoder {
     return name.toLowerCase();
   }
 
-  encode(request: RequestEvents): string {
+  encode(request: RequestEvents): string | Buffer {
+    const slices = this.#fromBlocks ? request.slices?.() : undefined;
+    if (slices) return this.#encodeLines(slices);
     const events = request.events();
     const ids = request.ids();
     const field = this.config.timestamp_field;
@@ -43,5 +59,31 @@ export class BulkEncoder {
       out += `${JSON.stringify(action)}\n${JSON.stringify(doc)}\n`;
     }
     return out;
+  }
+
+  /** The bytes `encode()` gives for the lines' events, written from the read buffers. */
+  #encodeLines(slices: readonly LineSlice[]): Buffer {
+    const w = writerFor(slices, 192);
+    const field = this.config.timestamp_field;
+    const close = Buffer.from('"}}\n');
+    for (const { lines, from, to } of slices) {
+      const { truncated } = lines.block;
+      const event = blockEvent(lines);
+      const action = Buffer.from(`{${JSON.stringify(this.config.op_type)}:{"_index":${JSON.stringify(this.indexFor(event))},"_id":`);
+      const idPrefix = Buffer.from(JSON.stringify(`${lines.idPrefix}:`).slice(0, -1));
+      const docHead =
+        field && !(field in event) ? Buffer.from(`{${JSON.stringify(field)}:${JSON.stringify(lines.now)},"message":`) : MESSAGE_HEAD;
+      const tail = eventTail(lines);
+      let t = firstTruncated(truncated, from);
+      for (let i = from; i < to; i++) {
+        w.bytes(action);
+        writeId(w, idPrefix, lines, i);
+        w.bytes(close);
+        const cut = truncated[t] === i;
+        if (cut) t++;
+        writeEventLine(w, lines, i, docHead, tail, cut);
+      }
+    }
+    return w.result();
   }
 }

@@ -8,6 +8,7 @@
  * integer (an int64 the JSON number denotes exactly), else a `doubleValue`: one out-of-range
  * `intValue` makes the receiver reject the whole request. JSON `null` is an empty AnyValue.
  */
+import { firstTruncated, type LineSlice, writerFor } from '../../block-lines.js';
 import type { RequestEvents } from '../../delivery/request.js';
 import { toUnixNanos } from '../loki/timestamp.js';
 import type { LogEvent } from '../sink.js';
@@ -60,8 +61,13 @@ const SEVERITY: Record<string, number> = {
 export function encodeOtlp(
   config: Pick<OtlpSinkConfig, 'resource_attributes' | 'severity_field' | 'scope_name'>,
   request: RequestEvents,
-): string {
-  const observed = `${BigInt(Date.now()) * 1_000_000n}`;
+  now = Date.now(),
+): string | Buffer {
+  const observed = `${BigInt(now) * 1_000_000n}`;
+  // A line's event has message, timestamp, file (and truncated): its level is never among them
+  // unless severity_field names the file.
+  const slices = config.severity_field === 'file' ? undefined : request.slices?.();
+  if (slices) return encodeLines(config, slices, observed);
   const logRecords = request.events().map((event: LogEvent) => {
     const attributes: KeyValue[] = [];
     let severity: { severityNumber?: number; severityText: string } | undefined;
@@ -82,7 +88,11 @@ export function encodeOtlp(
       attributes,
     };
   });
-  return JSON.stringify({
+  return JSON.stringify(envelope(config, logRecords));
+}
+
+function envelope(config: Pick<OtlpSinkConfig, 'resource_attributes' | 'scope_name'>, logRecords: unknown[]) {
+  return {
     resourceLogs: [
       {
         resource: {
@@ -91,5 +101,40 @@ export function encodeOtlp(
         scopeLogs: [{ scope: { name: config.scope_name }, logRecords }],
       },
     ],
-  });
+  };
+}
+
+/** The bytes `encodeOtlp()` gives for the lines' events, written from the read buffers. */
+function encodeLines(
+  config: Pick<OtlpSinkConfig, 'resource_attributes' | 'scope_name'>,
+  slices: readonly LineSlice[],
+  observed: string,
+): Buffer {
+  const empty = JSON.stringify(envelope(config, []));
+  // `…"logRecords":[` + records + `]}]}]}`
+  const end = empty.length - ']}]}]}'.length;
+  const w = writerFor(slices, 200);
+  w.bytes(Buffer.from(empty.slice(0, end)));
+  let first = true;
+  for (const { lines, from, to } of slices) {
+    const { chunk, starts, ends, truncated } = lines.block;
+    const head = `{"timeUnixNano":${JSON.stringify(toUnixNanos(lines.now))},"observedTimeUnixNano":${JSON.stringify(observed)},"body":{"stringValue":`;
+    const open = Buffer.from(head);
+    const openNext = Buffer.from(`,${head}`);
+    const fileAttribute = `},"attributes":[{"key":"file","value":{"stringValue":${JSON.stringify(lines.file)}}}`;
+    const close = Buffer.from(`${fileAttribute}]}`);
+    const closeTruncated = Buffer.from(`${fileAttribute},{"key":"truncated","value":{"boolValue":true}}]}`);
+    let t = firstTruncated(truncated, from);
+    for (let i = from; i < to; i++) {
+      w.bytes(first ? open : openNext);
+      first = false;
+      w.jsonString(chunk, starts[i] as number, ends[i] as number);
+      if (truncated[t] === i) {
+        w.bytes(closeTruncated);
+        t++;
+      } else w.bytes(close);
+    }
+  }
+  w.bytes(Buffer.from(empty.slice(end)));
+  return w.result();
 }

@@ -1,10 +1,13 @@
 /** Newline-delimited payloads: the lines as read (raw) or one JSON object per event (json). */
 import type { RequestEvents } from '../../delivery/request.js';
+import type { SpareBuffer } from '../../spare-buffer.js';
 
-export function encodeLines(request: RequestEvents, encoding: 'raw' | 'json'): Buffer | Buffer[] {
+/** `spare`: the buffer of the previous write, reused for JSON lines once that write is done. */
+export function encodeLines(request: RequestEvents, encoding: 'raw' | 'json', spare?: SpareBuffer): Buffer | Buffer[] {
   if (encoding === 'raw') return request.rawParts?.() ?? request.raw();
-  const fast = request.jsonLines?.();
-  if (fast) return fast;
+  const into = spare?.take();
+  const fast = request.jsonLines?.(into);
+  if (fast) return spare ? spare.lend(fast) : fast;
   const events = request.events();
   let out = '';
   for (const event of events) out += `${JSON.stringify(event)}\n`;

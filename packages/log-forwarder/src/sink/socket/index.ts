@@ -4,6 +4,7 @@ import { DeliveryDriver, type DeliveryService } from '../../delivery/driver.js';
 import { Delivery } from '../../delivery/outcome.js';
 import { assertNoIssues, type SinkConfigIssue } from '../../delivery/rules.js';
 import { StreamTransport } from '../../delivery/stream-transport.js';
+import { SpareBuffer } from '../../spare-buffer.js';
 import type { SinkFactory } from '../sink.js';
 import { type SocketSinkConfig, SocketSinkSchema } from './config.js';
 import { encodeLines, splitLines } from './encoder.js';
@@ -36,16 +37,20 @@ export const socketSink: SinkFactory<SocketSinkConfig> & { rules(config: SocketS
       resolvePath: ctx.resolvePath,
       logger: ctx.logger.child({ sink: name }),
     });
+    const spare = new SpareBuffer();
     const service: DeliveryService = {
       // Raw lines are sent as the batch's bytes; a batch is never split (its lines are not events).
       splittable: config.encoding === 'json',
       maxConcurrency: 1,
       target: transport.target,
       async send(request, signal) {
-        const payload = encodeLines(request, config.encoding);
+        const payload = encodeLines(request, config.encoding, spare);
         try {
           if (transport.datagram) await transport.sendDatagrams(splitLines(payload));
-          else await transport.write(payload, signal);
+          else {
+            await transport.write(payload, signal);
+            if (Buffer.isBuffer(payload)) spare.done(payload);
+          }
           return { kind: Delivery.OK, bytes: Buffer.isBuffer(payload) ? payload.length : payload.reduce((n, b) => n + b.length, 0) };
         } catch (error) {
           return decideSocketError(error);

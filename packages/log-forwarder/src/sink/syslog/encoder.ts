@@ -4,7 +4,10 @@
  * streams is octet counting (RFC 6587 §3.4.1): `LEN SP MSG`, so a multiline message is one frame.
  */
 import { hostname } from 'node:os';
+import { blockEvent, type LineSlice, writerFor } from '../../block-lines.js';
+import type { RequestEvents } from '../../delivery/request.js';
 import { compileTemplate, fieldToString, getField, type Template } from '../../delivery/template.js';
+import type { SpareBuffer } from '../../spare-buffer.js';
 import type { LogEvent } from '../sink.js';
 import { FACILITIES, SEVERITIES, type SyslogSinkConfig } from './config.js';
 
@@ -147,5 +150,67 @@ export class SyslogEncoder {
     if (cut.length === 0) return Buffer.from(out);
     if (out) cut.push(Buffer.from(out));
     return Buffer.concat(cut);
+  }
+
+  /** `frames(request.events())`, written from the read buffers when the lines come straight from the file. */
+  framesOf(request: RequestEvents, spare?: SpareBuffer): Buffer {
+    const { facility_field, severity_field, encoding } = this.config;
+    // A line's event has message, timestamp, file (and truncated, which is no level): the header is
+    // the same for every line of a block unless a field read is the message.
+    const fromBlocks =
+      encoding === 'text' && this.#staticTail !== undefined && facility_field !== 'message' && severity_field !== 'message';
+    const slices = fromBlocks ? request.slices?.() : undefined;
+    if (!slices) return this.frames(request.events());
+    const frames = this.#framesOfLines(slices, this.#staticTail as string, spare?.take());
+    return spare ? spare.lend(frames) : frames;
+  }
+
+  #framesOfLines(slices: readonly LineSlice[], staticTail: string, into: Buffer | undefined): Buffer {
+    const { facility_field, severity_field, max_message_bytes: max } = this.config;
+    const w = writerFor(slices, 96, false, into);
+    for (const { lines, from, to } of slices) {
+      const { chunk, starts, ends, truncated } = lines.block;
+      const event = blockEvent(lines);
+      const facility = facility_field ? facilityOf(getField(event, facility_field), this.#facility) : this.#facility;
+      const severity = severityOf(getField(event, severity_field), this.#severity);
+      const header = Buffer.from(`<${facility * 8 + severity}>1 ${this.#time.of(event)}${staticTail}`);
+      for (let i = from; i < to; i++) {
+        const start = starts[i] as number;
+        const end = ends[i] as number;
+        // The length as if the line is valid UTF-8; an invalid sequence only makes it longer.
+        const guess = header.length + end - start;
+        const frameStart = w.pos;
+        w.decimal(guess);
+        w.byte(0x20);
+        const messageStart = w.pos;
+        w.bytes(header);
+        w.utf8(chunk, start, end);
+        const length = w.pos - messageStart;
+        if (length > max) {
+          // Rare: cut as the events path does.
+          w.pos = frameStart;
+          const message = this.message({
+            ...event,
+            message: chunk.toString('utf8', start, end),
+            ...(truncated.includes(i) ? { truncated: true } : {}),
+          });
+          w.decimal(message.length);
+          w.byte(0x20);
+          w.bytes(message);
+          continue;
+        }
+        if (length !== guess) {
+          const digits = String(length);
+          const shift = digits.length + 1 - (messageStart - frameStart);
+          if (shift > 0) {
+            w.ensure(shift);
+            w.buf.copyWithin(messageStart + shift, messageStart, w.pos);
+            w.pos += shift;
+          }
+          w.buf.write(`${digits} `, frameStart, 'latin1');
+        }
+      }
+    }
+    return w.result();
   }
 }

@@ -3,6 +3,7 @@ import { parseHostPort } from '@outrigger/runtime';
 import { DeliveryDriver, type DeliveryService } from '../../delivery/driver.js';
 import { Delivery } from '../../delivery/outcome.js';
 import { StreamTransport } from '../../delivery/stream-transport.js';
+import { SpareBuffer } from '../../spare-buffer.js';
 import type { SinkFactory } from '../sink.js';
 import { type SyslogSinkConfig, SyslogSinkSchema } from './config.js';
 import { SyslogEncoder } from './encoder.js';
@@ -23,21 +24,22 @@ export const syslogSink: SinkFactory<SyslogSinkConfig> = {
       logger: ctx.logger.child({ sink: name }),
     });
     const encoder = new SyslogEncoder(config);
+    const spare = new SpareBuffer();
     const service: DeliveryService = {
       splittable: true,
       // One connection: messages of consecutive requests must not interleave.
       maxConcurrency: 1,
       target: transport.target,
       async send(request, signal) {
-        const events = request.events();
         try {
           if (transport.datagram) {
-            const messages = events.map((e) => encoder.message(e));
+            const messages = request.events().map((e) => encoder.message(e));
             await transport.sendDatagrams(messages);
             return { kind: Delivery.OK, bytes: messages.reduce((n, m) => n + m.length, 0) };
           }
-          const frames = encoder.frames(events);
+          const frames = encoder.framesOf(request, spare);
           await transport.write(frames, signal);
+          spare.done(frames);
           return { kind: Delivery.OK, bytes: frames.length };
         } catch (error) {
           return decideSyslogError(error);

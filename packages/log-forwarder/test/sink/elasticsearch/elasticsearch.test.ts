@@ -136,6 +136,13 @@ t.test('decideBulk: unparsable or mismatched responses are retried (create makes
   t.match(decideBulk({ status: 200, headers: {}, body: '{"errors":tr' }, 1, 'create'), { kind: Delivery.RETRY });
   t.match(decideBulk({ status: 200, headers: {}, body: '{"errors":true,"items":[]}' }, 2, 'create'), { kind: Delivery.RETRY });
   t.match(decideBulk({ status: 200, headers: {}, body: '{"errors":false,"items":[]}' }, 0, 'create'), { kind: Delivery.OK });
+  // errors:false ahead of the items is read without parsing them (Elasticsearch puts took first).
+  t.match(decideBulk({ status: 200, headers: {}, body: '{"took":3,"ingest_took":0,"errors":false,"items":[{"create":' }, 1000, 'create'), {
+    kind: Delivery.OK,
+  });
+  t.match(decideBulk({ status: 200, headers: {}, body: '{"took":3,"x":{"errors":false},"errors":true,"items":[]}' }, 1, 'create'), {
+    kind: Delivery.RETRY,
+  });
   const conflict = '{"errors":true,"items":[{"index":{"status":409,"error":{"type":"version_conflict_engine_exception","reason":"x"}}}]}';
   t.match(
     decideBulk({ status: 200, headers: {}, body: conflict }, 1, 'index'),

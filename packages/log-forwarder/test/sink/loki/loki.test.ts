@@ -33,7 +33,7 @@ t.test('encoder: streams by label set, templated labels, metadata, per-stream or
     { message: 'c', level: 'error', timestamp: '2026-11-26T10:00:03Z' },
     { message: 'd', level: 'debug', timestamp: '2026-11-26T10:00:04Z' },
   ]);
-  const body = JSON.parse(encoder.encode(new PartsRequest([wholePart(batch)])));
+  const body = JSON.parse(encoder.encode(new PartsRequest([wholePart(batch)])).toString());
   t.same(body.streams, [
     {
       stream: { app: 'checkout', level: 'info' },
