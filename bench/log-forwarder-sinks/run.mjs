@@ -67,6 +67,7 @@ function forwarder(bin, name, sink) {
     config,
     JSON.stringify({
       admin: { listen: '127.0.0.1:0' },
+      probes: { listen: '127.0.0.1:0' },
       log: { level: 'warn' },
       state_dir: join(dir, 'state'),
       sources: { app: { type: 'file', include: [join(logs, '*.log')], start_at: 'beginning' } },
