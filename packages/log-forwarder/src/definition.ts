@@ -64,7 +64,14 @@ export function createForwarder(
     // A reload is a moment of handing over, not a reason to take the pod out of its Service.
     readiness: () => (reloading ? { ready: true } : pipeline.readiness()),
     drain: async (deadline) => {
-      await reloading?.catch(() => undefined);
+      // A reload in progress finishes first (the new pipeline is the one to drain), within the deadline.
+      if (reloading) {
+        const aborted = new Promise<void>((resolve) => {
+          if (deadline.aborted) resolve();
+          else deadline.addEventListener('abort', () => resolve(), { once: true });
+        });
+        await Promise.race([reloading.catch(() => undefined), aborted]);
+      }
       await pipeline.drain(deadline);
     },
     inFlight: () => pipeline.inFlight(),
