@@ -195,6 +195,24 @@ export async function startRsyslog(dir, conf) {
   return child;
 }
 
+/**
+ * Writes a benchmark forwarder's config to `path`: admin and probes on 127.0.0.1:0 (the default
+ * probe port 0.0.0.0:9821 may be held by another sidecar on the machine, and the forwarder would
+ * exit), warn-level logs, `state_dir`, then `rest` (sources, sinks, anything else; it may override
+ * the first keys). Returns `path`.
+ */
+export function writeForwarderConfig(path, stateDir, rest) {
+  const config = {
+    admin: { listen: '127.0.0.1:0' },
+    probes: { listen: '127.0.0.1:0' },
+    log: { level: 'warn' },
+    state_dir: stateDir,
+    ...rest,
+  };
+  writeFileSync(path, JSON.stringify(config));
+  return path;
+}
+
 export async function waitUntil(fn, timeoutMs, intervalMs = 20) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

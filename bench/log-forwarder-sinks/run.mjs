@@ -6,7 +6,7 @@
 // CASES=… to pick cases (the names in CASE_NAMES below), BINS=old=/tmp/old.mjs,new=… to measure
 // several builds of the bundle in the same run (default: the bundle that ships; BIN=… for one).
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -24,6 +24,7 @@ import {
   startRsyslog,
   tcpCounter,
   waitUntil,
+  writeForwarderConfig,
 } from './common.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -62,19 +63,11 @@ await makeBacklog(backlog, LINES);
 function forwarder(bin, name, sink) {
   const dir = join(work, name);
   mkdirSync(dir, { recursive: true });
-  const config = join(dir, 'config.json');
-  writeFileSync(
-    config,
-    JSON.stringify({
-      admin: { listen: '127.0.0.1:0' },
-      probes: { listen: '127.0.0.1:0' },
-      log: { level: 'warn' },
-      state_dir: join(dir, 'state'),
-      sources: { app: { type: 'file', include: [join(logs, '*.log')], start_at: 'beginning' } },
-      sinks: { out: { inputs: ['app'], ...sink, ...JSON.parse(process.env.SINK_EXTRA ?? '{}') } },
-      ...JSON.parse(process.env.FORWARDER_EXTRA ?? '{}'),
-    }),
-  );
+  const config = writeForwarderConfig(join(dir, 'config.json'), join(dir, 'state'), {
+    sources: { app: { type: 'file', include: [join(logs, '*.log')], start_at: 'beginning' } },
+    sinks: { out: { inputs: ['app'], ...sink, ...JSON.parse(process.env.SINK_EXTRA ?? '{}') } },
+    ...JSON.parse(process.env.FORWARDER_EXTRA ?? '{}'),
+  });
   const args = [
     ...nodeFlags('log-forwarder'),
     ...(process.env.NODE_ARGS ? process.env.NODE_ARGS.split(' ') : []),

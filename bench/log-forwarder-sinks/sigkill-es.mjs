@@ -4,12 +4,12 @@
 // keeps writing. Prints lost / duplicate counts (both must be 0) and how many lines were re-sent.
 // LINES=… KILLS=… to change the size.
 import { spawn } from 'node:child_process';
-import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { nodeFlags } from '../../scripts/node-flags.mjs';
-import { waitUntil } from './common.mjs';
+import { waitUntil, writeForwarderConfig } from './common.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 // What ships: the one-file bundle (BIN=… to measure another build).
@@ -21,28 +21,20 @@ const KILLS = Number(process.env.KILLS ?? 20);
 const work = mkdtempSync(join(tmpdir(), 'lf-bench-sigkill-'));
 mkdirSync(join(work, 'logs'));
 const es = await new ElasticsearchTestServer().listen();
-const config = join(work, 'config.json');
-writeFileSync(
-  config,
-  JSON.stringify({
-    admin: { listen: '127.0.0.1:0' },
-    probes: { listen: '127.0.0.1:0' },
-    log: { level: 'warn' },
-    state_dir: join(work, 'state'),
-    checkpoint_interval_ms: 50,
-    sources: { app: { type: 'file', include: [join(work, 'logs', '*.log')] } },
-    sinks: {
-      search: {
-        type: 'elasticsearch',
-        inputs: ['app'],
-        endpoint: es.url,
-        index: 'logs-app',
-        concurrency: 4,
-        batch: { max_events: 1000, timeout_ms: 20 },
-      },
+const config = writeForwarderConfig(join(work, 'config.json'), join(work, 'state'), {
+  checkpoint_interval_ms: 50,
+  sources: { app: { type: 'file', include: [join(work, 'logs', '*.log')] } },
+  sinks: {
+    search: {
+      type: 'elasticsearch',
+      inputs: ['app'],
+      endpoint: es.url,
+      index: 'logs-app',
+      concurrency: 4,
+      batch: { max_events: 1000, timeout_ms: 20 },
     },
-  }),
-);
+  },
+});
 const perRound = Math.ceil(LINES / (KILLS + 1));
 let written = 0;
 const started = Date.now();

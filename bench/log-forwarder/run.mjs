@@ -7,12 +7,20 @@
 // to merge keys into the forwarder's config.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { nodeFlags } from '../../scripts/node-flags.mjs';
-import { fileLineCounter, freePort, makeBacklog, procStats, startRsyslog, waitUntil } from '../log-forwarder-sinks/common.mjs';
+import {
+  fileLineCounter,
+  freePort,
+  makeBacklog,
+  procStats,
+  startRsyslog,
+  waitUntil,
+  writeForwarderConfig,
+} from '../log-forwarder-sinks/common.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 // What ships: the one-file bundle (BIN=… to measure another build).
@@ -68,19 +76,12 @@ async function forwarder(name, sink) {
   const dir = join(work, name);
   mkdirSync(dir, { recursive: true });
   const port = await freePort();
-  const config = join(dir, 'config.json');
-  writeFileSync(
-    config,
-    JSON.stringify({
-      admin: { listen: `127.0.0.1:${port}` },
-      probes: { listen: '127.0.0.1:0' },
-      log: { level: 'warn' },
-      state_dir: join(dir, 'state'),
-      sources: { app: { type: 'file', include: [join(logs, '*.log')] } },
-      sinks: { out: { inputs: ['app'], ...sink } },
-      ...JSON.parse(process.env.FORWARDER_EXTRA ?? '{}'),
-    }),
-  );
+  const config = writeForwarderConfig(join(dir, 'config.json'), join(dir, 'state'), {
+    admin: { listen: `127.0.0.1:${port}` },
+    sources: { app: { type: 'file', include: [join(logs, '*.log')] } },
+    sinks: { out: { inputs: ['app'], ...sink } },
+    ...JSON.parse(process.env.FORWARDER_EXTRA ?? '{}'),
+  });
   // Acknowledged events from /metrics, polled in the background (count() must be synchronous).
   const acked = { n: 0, stop: false };
   const poll = async () => {

@@ -9,12 +9,13 @@
 // Usage: node bench/log-forwarder/sigkill-duplicates.mjs   (CASES=file,http KILLS=10 RATE=50000)
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { appendFileSync, closeSync, mkdirSync, mkdtempSync, openSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, mkdirSync, mkdtempSync, openSync, readSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { nodeFlags } from '../../scripts/node-flags.mjs';
+import { writeForwarderConfig } from '../log-forwarder-sinks/common.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const bin = process.env.BIN ?? join(here, '../../packages/log-forwarder/dist/bundle/log-forwarder.mjs');
@@ -114,19 +115,10 @@ async function runCase(name) {
   } else {
     sink = { type: 'file', path: output };
   }
-  const config = join(work, 'config.json');
-  writeFileSync(
-    config,
-    JSON.stringify({
-      admin: { listen: '127.0.0.1:0' },
-      // Not the default 0.0.0.0:9821: another sidecar on the machine may hold it.
-      probes: { listen: '127.0.0.1:0' },
-      log: { level: 'warn' },
-      state_dir: join(work, 'state'),
-      sources: { app: { type: 'file', include: [join(work, 'logs', '*.log')], start_at: 'beginning' } },
-      sinks: { out: { inputs: ['app'], ...sink } },
-    }),
-  );
+  const config = writeForwarderConfig(join(work, 'config.json'), join(work, 'state'), {
+    sources: { app: { type: 'file', include: [join(work, 'logs', '*.log')], start_at: 'beginning' } },
+    sinks: { out: { inputs: ['app'], ...sink } },
+  });
   const read = name === 'file' ? fileReader(output, tally) : () => {};
 
   // The app: appends RATE lines/s in 10 ms steps while the forwarder is killed and restarted.

@@ -19,7 +19,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { nodeFlags } from '../../scripts/node-flags.mjs';
-import { waitUntil } from '../log-forwarder-sinks/common.mjs';
+import { waitUntil, writeForwarderConfig } from '../log-forwarder-sinks/common.mjs';
 
 const run = promisify(execFile);
 const here = dirname(fileURLToPath(import.meta.url));
@@ -74,17 +74,10 @@ async function soak(index) {
   const log = join(logs, 'app.log');
   writeFileSync(log, '');
   const out = join(work, 'out.jsonl');
-  const configPath = join(work, 'forwarder.yaml');
-  writeFileSync(
-    configPath,
-    JSON.stringify({
-      admin: { listen: '127.0.0.1:0' },
-      probes: { listen: '127.0.0.1:0' },
-      state_dir: join(work, 'state'),
-      sources: { app: { type: 'file', include: [join(logs, '*.log')], poll_interval_ms: 50, rescan_interval_ms: 250 } },
-      sinks: { out: { type: 'file', inputs: ['app'], path: out } },
-    }),
-  );
+  const configPath = writeForwarderConfig(join(work, 'forwarder.json'), join(work, 'state'), {
+    sources: { app: { type: 'file', include: [join(logs, '*.log')], poll_interval_ms: 50, rescan_interval_ms: 250 } },
+    sinks: { out: { type: 'file', inputs: ['app'], path: out } },
+  });
   const conf = join(work, 'logrotate.conf');
   writeFileSync(conf, `${log} {\n  rotate 100000\n  create\n  missingok\n  nocompress\n}\n`, { mode: 0o644 });
   const state = join(work, 'logrotate.state');
