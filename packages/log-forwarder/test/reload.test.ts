@@ -5,6 +5,8 @@
  * refused; a config that validates but whose pipeline fails to start is rolled back to the running one.
  */
 import { appendFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -89,6 +91,52 @@ t.test('a ConfigMap swap moves the output without losing a line; a config that c
   t.equal((await sidecar.stop('SIGTERM')).code, 0);
 });
 
+/** What the runtime hands a sidecar, built in-process: a logger whose lines the test reads, a registry. */
+function context(dir: string) {
+  const logs: { msg: string }[] = [];
+  const logger = pino({ level: 'debug' }, { write: (s: string) => logs.push(JSON.parse(s)) });
+  const ctx = {
+    name: 'log-forwarder',
+    logger,
+    metrics: new Registry(),
+    metricName: (s: string) => `outrigger_log_forwarder_${s}`,
+    resolvePath: (p: string) => path.resolve(dir, p),
+  };
+  return { ctx, logs };
+}
+
+t.test('a sink the reload removes stops reporting its gauges; its replacement reports', async (t) => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'lf-reload-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  await mkdir(path.join(dir, 'logs'));
+  const receiver = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.writeHead(200, { 'content-length': 0 }).end());
+  });
+  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+  t.teardown(() => {
+    receiver.closeAllConnections();
+    receiver.close();
+  });
+  const endpoint = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/`;
+  const raw = (sink: string) => ({
+    state_dir: path.join(dir, 'state'),
+    sources: { app: { type: 'file', include: [path.join(dir, 'logs', '*.log')] } },
+    sinks: { [sink]: { type: 'http', inputs: ['app'], endpoint } },
+  });
+  const { ctx } = context(dir);
+  const inst = createForwarder(makeConfig(raw('before')), ctx);
+  t.teardown(async () => {
+    await inst.drain(AbortSignal.timeout(2000));
+    await inst.stop();
+  });
+  await inst.start();
+  const gauges = async () => (await ctx.metrics.metrics()).split('\n').filter((l) => l.startsWith('outrigger_log_forwarder_sink_healthy{'));
+  t.same(await gauges(), ['outrigger_log_forwarder_sink_healthy{sink="before"} 1']);
+  await inst.reload?.(makeConfig(raw('after')));
+  t.same(await gauges(), ['outrigger_log_forwarder_sink_healthy{sink="after"} 1'], 'only the running sink');
+});
+
 async function acked(adminUrl: string): Promise<number> {
   const text = await (await fetch(`${adminUrl}/metrics`)).text();
   const m = /outrigger_log_forwarder_sink_acked_events_total\{sink="out"\} (\d+)/.exec(text);
@@ -118,15 +166,7 @@ t.test('a new pipeline that fails to start → the running config is started aga
     sources: { app: { type: 'file', include: [path.join(dir, 'logs', '*.log')], poll_interval_ms: 20, rescan_interval_ms: 100 } },
     sinks: { out: { inputs: ['app'], ...sink } },
   });
-  const logs: { msg: string }[] = [];
-  const logger = pino({ level: 'debug' }, { write: (s: string) => logs.push(JSON.parse(s)) });
-  const ctx = {
-    name: 'log-forwarder',
-    logger,
-    metrics: new Registry(),
-    metricName: (s: string) => `outrigger_log_forwarder_${s}`,
-    resolvePath: (p: string) => path.resolve(dir, p),
-  };
+  const { ctx, logs } = context(dir);
   const inst = createForwarder(makeConfig(raw({ type: 'memory' }), [memory, failing]), ctx, {
     sinkFactories: [...sinkFactories, memory, failing],
   });

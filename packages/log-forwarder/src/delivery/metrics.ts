@@ -7,7 +7,8 @@ import type { SinkContext } from '../sink/sink.js';
 
 type Labels = 'sink';
 
-const SINK_GAUGES = ['sink_in_flight_events', 'sink_in_flight_bytes', 'sink_reading_paused', 'sink_dead_letter_full', 'sink_healthy'];
+/** Suffixes of the per-sink gauges made so far: what `forget` removes a sink's series from. */
+const sinkGauges = new Set<string>();
 
 function getOrCreate<T>(registry: Registry, name: string, create: () => T): T {
   return (registry.getSingleMetric(name) as T | undefined) ?? create();
@@ -40,6 +41,7 @@ export class SinkMetrics {
       return getOrCreate(registry, name, () => new Counter<L>({ name, help, labelNames, registers }));
     };
     const gauge = (suffix: string, help: string) => {
+      sinkGauges.add(suffix);
       const name = ctx.metricName(suffix);
       return getOrCreate(registry, name, () => new Gauge<Labels>({ name, help, labelNames: ['sink'], registers }));
     };
@@ -88,6 +90,6 @@ export class SinkMetrics {
 
   /** A sink a reload removed: its gauges stop reporting (a last value would read as current). */
   static forget(ctx: Pick<SinkContext, 'metrics' | 'metricName'>, sink: string): void {
-    for (const suffix of SINK_GAUGES) (ctx.metrics.getSingleMetric(ctx.metricName(suffix)) as Gauge<Labels> | undefined)?.remove({ sink });
+    for (const suffix of sinkGauges) (ctx.metrics.getSingleMetric(ctx.metricName(suffix)) as Gauge<Labels> | undefined)?.remove({ sink });
   }
 }
