@@ -27,7 +27,7 @@ export interface LineSlice {
 }
 
 /** The fields a block line's event has. */
-export const BLOCK_FIELDS: ReadonlySet<string> = new Set(['message', 'timestamp', 'file', 'truncated']);
+const BLOCK_FIELDS: ReadonlySet<string> = new Set(['message', 'timestamp', 'file', 'truncated']);
 
 /** True when every field named can be told from the block alone (the same for all its lines). */
 export function perBlock(fields: readonly string[]): boolean {
@@ -46,14 +46,8 @@ export function firstTruncated(truncated: readonly number[], from: number): numb
   return t;
 }
 
-export function sliceCount(slices: readonly LineSlice[]): number {
-  let n = 0;
-  for (const s of slices) n += s.to - s.from;
-  return n;
-}
-
 /** Bytes of the lines' content (what an encoder's output is sized from). */
-export function sliceBytes(slices: readonly LineSlice[]): number {
+function sliceBytes(slices: readonly LineSlice[]): number {
   let n = 0;
   for (const { lines, from, to } of slices) {
     if (to > from) n += (lines.block.ends[to - 1] as number) - (lines.block.starts[from] as number);
