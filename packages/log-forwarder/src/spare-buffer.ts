@@ -1,31 +1,35 @@
 /**
- * One encode buffer handed out for a write and taken back once written, so a sink that writes
- * one request at a time encodes into the same memory again instead of leaving a buffer per
- * request to the GC (big buffers are freed late, and that is most of a busy sink's RSS).
+ * Encode buffers handed out for a write or a request and taken back once it is done, so a sink
+ * encodes into the same memory again instead of leaving a buffer per request to the GC (big
+ * buffers are freed late, and that is most of a busy sink's RSS). Spares are only ever buffers
+ * that were lent, so there are never more of them than writes that were in flight at once
+ * (a sink's `concurrency`).
  */
 export class SpareBuffer {
-  #spare: Buffer | undefined;
-  #lent: Buffer | undefined;
+  readonly #spares: Buffer[] = [];
+  readonly #lent: Buffer[] = [];
 
-  /** The buffer to encode into, if one is free (the encoder allocates when it is too small). */
+  /** A buffer to encode into, if one is free (the encoder allocates when it is too small). */
   take(): Buffer | undefined {
-    const spare = this.#spare;
-    this.#spare = undefined;
-    return spare;
+    return this.#spares.pop();
   }
 
   /** `buf` (encoded into a taken buffer or a new one) is being written. */
   lend(buf: Buffer): Buffer {
-    this.#lent = buf;
+    this.#lent.push(buf);
     return buf;
   }
 
-  /** The buffer `lend` was given is written: its memory may be reused. Others are ignored. */
-  done(buf: Buffer): void {
-    if (buf !== this.#lent) return;
-    this.#lent = undefined;
+  /**
+   * The write of `buf` (given to `lend`) is over: its memory may be reused, unless `reuse` is
+   * false (a failed request whose socket may still hold it). Buffers never lent are ignored.
+   */
+  done(buf: Buffer, reuse = true): void {
+    const at = this.#lent.indexOf(buf);
+    if (at < 0) return;
+    this.#lent.splice(at, 1);
     // Only a buffer of its own: small ones are slices of Buffer's shared pool.
-    if (buf.byteOffset !== 0 || buf.buffer.byteLength <= Buffer.poolSize) return;
-    this.#spare = Buffer.from(buf.buffer, 0, buf.buffer.byteLength);
+    if (!reuse || buf.byteOffset !== 0 || buf.buffer.byteLength <= Buffer.poolSize) return;
+    this.#spares.push(Buffer.from(buf.buffer, 0, buf.buffer.byteLength));
   }
 }

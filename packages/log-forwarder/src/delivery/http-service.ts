@@ -3,6 +3,7 @@
  * decision and its healthcheck; this adds auth, compression, the transport and failure reasons.
  */
 
+import { SpareBuffer } from '../spare-buffer.js';
 import type { Authorization } from './auth.js';
 import type { DeliveryService, SendResult } from './driver.js';
 import type { HttpClient, HttpResponse } from './http-client.js';
@@ -22,8 +23,8 @@ export interface HttpSinkParts {
   compress: boolean;
   splittable?: boolean;
   maxConcurrency?: number;
-  /** Request builder. */
-  build(request: RequestEvents): HttpRequestSpec;
+  /** Request builder; `into`: a buffer of an earlier request to encode the body into when it is large enough. */
+  build(request: RequestEvents, into?: Buffer): HttpRequestSpec;
   /** Retry decision for a response. */
   decide(response: HttpResponse, request: RequestEvents): Outcome;
   /** Healthcheck; throws a clear Error when the remote is not usable. */
@@ -34,6 +35,8 @@ export class HttpDeliveryService implements DeliveryService {
   readonly splittable: boolean;
   readonly maxConcurrency?: number;
   readonly target: string;
+  /** Bodies of finished requests, encoded into again (one per request in flight at most). */
+  readonly #bodies = new SpareBuffer();
 
   constructor(private readonly parts: HttpSinkParts) {
     this.splittable = parts.splittable ?? true;
@@ -52,21 +55,28 @@ export class HttpDeliveryService implements DeliveryService {
     } catch (error) {
       return { kind: Delivery.RETRY, reason: (error as Error).message, code: 'OUTRIGGER_E_LF_SINK_AUTH' };
     }
-    const spec = this.parts.build(request);
+    const spec = this.parts.build(request, this.#bodies.take());
+    const body = spec.body;
+    if (typeof body !== 'string') this.#bodies.lend(body);
     let response: HttpResponse & { sentBytes: number };
     try {
       response = await this.parts.client.send({
         method: spec.method ?? 'POST',
         path: spec.path,
         headers: { ...spec.headers, ...headers },
-        body: spec.body,
+        body,
         compress: this.parts.compress,
         signal,
       });
     } catch (error) {
+      // A failed request's connection may still be writing the body: leave that buffer to the GC.
+      if (typeof body !== 'string') this.#bodies.done(body, false);
       const reason = (error as Error).message;
       return { kind: Delivery.RETRY, reason, ...(reason.startsWith('TLS') ? { code: 'OUTRIGGER_E_LF_SINK_TLS' } : {}) };
     }
+    // A whole response: the request was written (a receiver that answered before reading all of
+    // the body does not read the rest as data).
+    if (typeof body !== 'string') this.#bodies.done(body);
     if (response.status === 401 || response.status === 403) await this.parts.auth?.reload();
     return { ...this.parts.decide(response, request), bytes: response.sentBytes };
   }

@@ -45,9 +45,10 @@ export class BulkEncoder {
     return name.toLowerCase();
   }
 
-  encode(request: RequestEvents): string | Buffer {
+  /** `into`: a buffer to encode into when it is large enough (lines straight from the file only). */
+  encode(request: RequestEvents, into?: Buffer): string | Buffer {
     const slices = this.#fromBlocks ? request.slices?.() : undefined;
-    if (slices) return this.#encodeLines(slices);
+    if (slices) return this.#encodeLines(slices, into);
     const events = request.events();
     const ids = request.ids();
     const field = this.config.timestamp_field;
@@ -62,8 +63,8 @@ export class BulkEncoder {
   }
 
   /** The bytes `encode()` gives for the lines' events, written from the read buffers. */
-  #encodeLines(slices: readonly LineSlice[]): Buffer {
-    const w = writerFor(slices, 192);
+  #encodeLines(slices: readonly LineSlice[], into: Buffer | undefined): Buffer {
+    const w = writerFor(slices, 192, true, into);
     const field = this.config.timestamp_field;
     const close = Buffer.from('"}}\n');
     for (const { lines, from, to } of slices) {

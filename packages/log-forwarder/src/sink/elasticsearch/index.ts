@@ -27,7 +27,7 @@ export const elasticsearchSink: SinkFactory<ElasticsearchSinkConfig> = {
       client,
       auth,
       compress: config.compression === 'gzip',
-      build: (request) => buildBulkRequest(path, encoder, request),
+      build: (request, into) => buildBulkRequest(path, encoder, request, into),
       decide: (response, request) => decideBulk(response, request.count, config.op_type),
       healthcheck: (c, headers, signal) => elasticsearchHealthcheck(c, endpoint.pathname, headers, signal),
     });

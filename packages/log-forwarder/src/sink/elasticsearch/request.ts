@@ -8,6 +8,6 @@ export function bulkPath(base: URL, pipeline: string | undefined): string {
   return `${prefix}/_bulk${pipeline ? `?pipeline=${encodeURIComponent(pipeline)}` : ''}`;
 }
 
-export function buildBulkRequest(path: string, encoder: BulkEncoder, request: RequestEvents): HttpRequestSpec {
-  return { path, headers: { 'content-type': 'application/x-ndjson' }, body: encoder.encode(request) };
+export function buildBulkRequest(path: string, encoder: BulkEncoder, request: RequestEvents, into?: Buffer): HttpRequestSpec {
+  return { path, headers: { 'content-type': 'application/x-ndjson' }, body: encoder.encode(request, into) };
 }

@@ -2,9 +2,15 @@
 import type { RequestEvents } from '../../delivery/request.js';
 import type { HttpSinkConfig } from './config.js';
 
-export function encodeEvents(request: RequestEvents, encoding: HttpSinkConfig['encoding'], idField?: string): string | Buffer {
+/** `into`: a buffer to encode into when it is large enough (NDJSON lines straight from the file only). */
+export function encodeEvents(
+  request: RequestEvents,
+  encoding: HttpSinkConfig['encoding'],
+  idField?: string,
+  into?: Buffer,
+): string | Buffer {
   if (encoding === 'ndjson' && !idField) {
-    const fast = request.jsonLines?.();
+    const fast = request.jsonLines?.(into);
     if (fast) return fast;
   }
   const events = request.events();

@@ -20,7 +20,7 @@ export const httpSink: SinkFactory<HttpSinkConfig> = {
       client,
       auth: config.auth ? new Authorization(config.auth, ctx.resolvePath) : undefined,
       compress: config.compression === 'gzip',
-      build: (request) => buildHttpRequest(config, path, request),
+      build: (request, into) => buildHttpRequest(config, path, request, into),
       decide: decideHttp,
       healthcheck: (c, headers, signal) => httpHealthcheck(c, path, config.healthcheck_path, headers, signal),
     });

@@ -38,11 +38,11 @@ export function requestIdempotencyKey(request: RequestEvents): string {
   return hash.update(w.result()).digest('base64url');
 }
 
-export function buildHttpRequest(config: HttpSinkConfig, path: string, request: RequestEvents): HttpRequestSpec {
+export function buildHttpRequest(config: HttpSinkConfig, path: string, request: RequestEvents, into?: Buffer): HttpRequestSpec {
   const headers: Record<string, string> = {
     'content-type': config.encoding === 'ndjson' ? 'application/x-ndjson' : 'application/json',
   };
   for (const [name, value] of Object.entries(config.headers)) headers[name.toLowerCase()] = value;
   if (config.idempotency_header) headers[config.idempotency_header.toLowerCase()] = requestIdempotencyKey(request);
-  return { method: config.method, path, headers, body: encodeEvents(request, config.encoding, config.id_field) };
+  return { method: config.method, path, headers, body: encodeEvents(request, config.encoding, config.id_field, into) };
 }

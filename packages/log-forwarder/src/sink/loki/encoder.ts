@@ -80,9 +80,10 @@ export class LokiEncoder {
     return metadata;
   }
 
-  encode(request: RequestEvents): string | Buffer {
+  /** `into`: a buffer to encode into when it is large enough (lines straight from the file only). */
+  encode(request: RequestEvents, into?: Buffer): string | Buffer {
     const slices = this.#fromBlocks ? request.slices?.() : undefined;
-    if (slices) return this.#encodeLines(slices);
+    if (slices) return this.#encodeLines(slices, into);
     const streams = new Map<string, { stream: Record<string, string>; values: Array<{ ts: string; entry: Entry }> }>();
     for (const event of request.events()) {
       const group = groupOf(streams, this.#streamOf(event, 1));
@@ -100,7 +101,7 @@ export class LokiEncoder {
   }
 
   /** The bytes `encode()` gives for the lines' events: one stream entry per slice, lines from the read buffers. */
-  #encodeLines(slices: readonly LineSlice[]): Buffer {
+  #encodeLines(slices: readonly LineSlice[], into: Buffer | undefined): Buffer {
     const streams = new Map<
       string,
       { stream: Record<string, string>; values: Array<{ ts: string; slice: LineSlice; metadata: string }> }
@@ -113,7 +114,7 @@ export class LokiEncoder {
       const metadata = this.#metadataOf(event);
       group.values.push({ ts: toUnixNanos(event.timestamp), slice, metadata: metadata ? `,${JSON.stringify(metadata)}` : '' });
     }
-    const w = writerFor(slices, this.config.encoding === 'raw' ? 32 : 112, this.config.encoding !== 'raw');
+    const w = writerFor(slices, this.config.encoding === 'raw' ? 32 : 112, this.config.encoding !== 'raw', into);
     const twice = (text: string) => Buffer.from(JSON.stringify(text).slice(1, -1));
     const head = twice('{"message":"');
     w.bytes(STREAMS);

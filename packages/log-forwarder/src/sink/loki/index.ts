@@ -56,7 +56,7 @@ export const lokiSink: SinkFactory<LokiSinkConfig> & { rules(config: LokiSinkCon
       auth: config.auth ? new Authorization(config.auth, ctx.resolvePath) : undefined,
       compress: config.compression === 'gzip',
       maxConcurrency: 1,
-      build: (request) => buildLokiRequest(config, path, encoder, request),
+      build: (request, into) => buildLokiRequest(config, path, encoder, request, into),
       decide: decideLoki,
       healthcheck: lokiHealthcheck,
     });

@@ -62,12 +62,14 @@ export function encodeOtlp(
   config: Pick<OtlpSinkConfig, 'resource_attributes' | 'severity_field' | 'scope_name'>,
   request: RequestEvents,
   now = Date.now(),
+  /** A buffer to encode into when it is large enough (lines straight from the file only). */
+  into?: Buffer,
 ): string | Buffer {
   const observed = `${BigInt(now) * 1_000_000n}`;
   // A line's event has message, timestamp, file (and truncated): its level is never among them
   // unless severity_field names the file.
   const slices = config.severity_field === 'file' ? undefined : request.slices?.();
-  if (slices) return encodeLines(config, slices, observed);
+  if (slices) return encodeLines(config, slices, observed, into);
   const logRecords = request.events().map((event: LogEvent) => {
     const attributes: KeyValue[] = [];
     let severity: { severityNumber?: number; severityText: string } | undefined;
@@ -109,11 +111,12 @@ function encodeLines(
   config: Pick<OtlpSinkConfig, 'resource_attributes' | 'scope_name'>,
   slices: readonly LineSlice[],
   observed: string,
+  into: Buffer | undefined,
 ): Buffer {
   const empty = JSON.stringify(envelope(config, []));
   // `…"logRecords":[` + records + `]}]}]}`
   const end = empty.length - ']}]}]}'.length;
-  const w = writerFor(slices, 200);
+  const w = writerFor(slices, 200, true, into);
   w.bytes(Buffer.from(empty.slice(0, end)));
   let first = true;
   for (const { lines, from, to } of slices) {

@@ -20,7 +20,7 @@ export const otlpSink: SinkFactory<OtlpSinkConfig> = {
       client,
       auth: config.auth ? new Authorization(config.auth, ctx.resolvePath) : undefined,
       compress: config.compression === 'gzip',
-      build: (request) => buildOtlpRequest(config, path, request),
+      build: (request, into) => buildOtlpRequest(config, path, request, into),
       decide: (response, request) => decideOtlp(response, request.count),
       healthcheck: (c, headers, signal) => otlpHealthcheck(c, path, headers, signal),
     });
