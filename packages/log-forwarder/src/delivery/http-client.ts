@@ -1,24 +1,21 @@
 /**
- * The HTTP transport of every HTTP sink: one undici `Pool` per endpoint origin (keep-alive,
- * `concurrency` connections), TLS from the runtime's `TlsFiles`, optional gzip, and every failure
- * turned into a clear one-line reason. When the TLS files change, the next request gets a new
- * pool with them (requests in flight finish on the old one).
+ * The HTTP transport of every HTTP sink: Node's own HTTP/1.1 client (llhttp in C++, in the
+ * binary already) with a keep-alive agent of `concurrency` sockets per endpoint, TLS from the
+ * runtime's `TlsFiles`, optional gzip, and every failure turned into a clear one-line reason.
+ * When the TLS files change, the next request gets a new agent with them (requests in flight
+ * finish on the old one, which is then closed). undici served here until 2026-12: it costs
+ * ~20 MB of RSS (its module and its WebAssembly parser) and more CPU per request for the same
+ * work (docs/benchmarks.md "log-forwarder sinks").
  */
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
 import { describeTlsError, redactUrl, type TlsConfig, TlsFiles } from '@outrigger/runtime';
 import type { Logger } from 'pino';
-import type { Pool } from 'undici';
 import type { SinkContext } from '../sink/sink.js';
 
 const gzip = promisify(gzipCallback);
-
-/** undici is loaded on first use: it costs ~20 MB of RSS that stream-only configs need not pay. */
-let undici: Promise<typeof import('undici')> | undefined;
-function loadUndici(): Promise<typeof import('undici')> {
-  undici ??= import('undici');
-  return undici;
-}
 
 export interface HttpResponse {
   status: number;
@@ -46,10 +43,21 @@ export interface HttpSendOptions {
   signal: AbortSignal;
 }
 
+/** Idle keep-alive sockets are closed after this long (before a typical server's own 60 s+). */
+const IDLE_SOCKET_MS = 30_000;
+
+/** An agent and the requests it has in flight (a stale agent is closed when they are done). */
+interface AgentUse {
+  agent: HttpAgent;
+  generation: number;
+  inFlight: number;
+  stale: boolean;
+}
+
 export class HttpClient {
-  #pool: Pool | undefined;
-  #poolGeneration = 0;
+  #agent: AgentUse | undefined;
   readonly #tls: TlsFiles | undefined;
+  readonly #https: boolean;
   readonly origin: string;
   /** The endpoint for logs: credentials and query values (`?api_key=`) redacted. */
   readonly target: string;
@@ -73,32 +81,28 @@ export class HttpClient {
   constructor(private readonly options: HttpClientOptions) {
     this.origin = options.endpoint.origin;
     this.target = redactUrl(options.endpoint.href);
-    if (options.endpoint.protocol === 'https:') {
+    this.#https = options.endpoint.protocol === 'https:';
+    if (this.#https) {
       const { tls, resolvePath, logger } = options;
       this.#tls = new TlsFiles(tls, { resolvePath, ...(logger ? { logger } : {}) });
     }
   }
 
-  async #getPool(): Promise<Pool> {
+  #getAgent(): AgentUse {
     const generation = this.#tls?.generation ?? 0;
-    if (this.#pool && this.#poolGeneration === generation) return this.#pool;
-    // Throws while the TLS files were never usable; the message names the key and the file.
-    // SNI: undici sends the endpoint's host name unless the config names one.
-    const connect = this.#tls?.connectionOptions();
-    const { Pool } = await loadUndici();
-    if (this.#pool && this.#poolGeneration === generation) return this.#pool;
-    const stale = this.#pool;
-    this.#pool = new Pool(this.origin, {
-      connections: this.options.connections,
-      pipelining: 1,
-      keepAliveTimeout: 30_000,
-      // HTTP/1.1 as before undici 8 (which would take h2 when a TLS endpoint offers it).
-      allowH2: false,
-      ...(connect ? { connect } : {}),
-    });
-    this.#poolGeneration = generation;
-    void stale?.close().catch(() => undefined);
-    return this.#pool;
+    const current = this.#agent;
+    if (current && current.generation === generation) return current;
+    const common = { keepAlive: true, maxSockets: this.options.connections, timeout: IDLE_SOCKET_MS, scheduling: 'lifo' as const };
+    // SNI: the endpoint's host name unless the config names one.
+    const agent = this.#https
+      ? new HttpsAgent({ ...common, ...this.#tls?.connectionOptions(this.options.endpoint.hostname), maxCachedSessions: 100 })
+      : new HttpAgent(common);
+    if (current) {
+      current.stale = true;
+      if (current.inFlight === 0) current.agent.destroy();
+    }
+    this.#agent = { agent, generation, inFlight: 0, stale: false };
+    return this.#agent;
   }
 
   /** Gzips a body (off the event loop, in libuv's thread pool). */
@@ -118,22 +122,46 @@ export class HttpClient {
       headers['content-encoding'] = 'gzip';
     }
     const sentBytes = body === undefined ? 0 : typeof body === 'string' ? Buffer.byteLength(body) : body.length;
-    const pool = await this.#getPool();
+    if (body !== undefined) headers['content-length'] = String(sentBytes);
+    // Throws (the TLS files were never usable) with the message naming the key and the file.
+    const use = this.#getAgent();
+    use.inFlight++;
     try {
-      const res = await pool.request({
-        method: req.method ?? 'POST',
-        path: req.path,
-        headers,
-        ...(body === undefined ? {} : { body }),
-        signal: req.signal,
-        headersTimeout: 0,
-        bodyTimeout: 0,
-      });
-      const text = await readLimited(res.body, this.options.maxResponseBytes ?? 1_048_576);
-      return { status: res.statusCode, headers: res.headers, body: text, sentBytes };
+      const res = await this.#request(use.agent, req, headers, body);
+      const text = await readLimited(res, this.options.maxResponseBytes ?? 1_048_576);
+      return { status: res.statusCode ?? 0, headers: res.headers, body: text, sentBytes };
     } catch (error) {
       throw new Error(this.describe(error, req.signal));
+    } finally {
+      use.inFlight--;
+      if (use.stale && use.inFlight === 0) use.agent.destroy();
     }
+  }
+
+  #request(
+    agent: HttpAgent,
+    req: HttpSendOptions,
+    headers: Record<string, string>,
+    body: Buffer | string | undefined,
+  ): Promise<IncomingMessage> {
+    const url = this.options.endpoint;
+    return new Promise((resolve, reject) => {
+      const request = (this.#https ? httpsRequest : httpRequest)(
+        {
+          agent,
+          protocol: url.protocol,
+          hostname: url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname,
+          port: url.port || (this.#https ? 443 : 80),
+          method: req.method ?? 'POST',
+          path: req.path,
+          headers,
+          signal: req.signal,
+        },
+        resolve,
+      );
+      request.on('error', reject);
+      request.end(body);
+    });
   }
 
   /** A one-line reason for a transport failure. */
@@ -149,7 +177,7 @@ export class HttpClient {
     const what =
       code === 'ECONNREFUSED'
         ? 'connection refused'
-        : code === 'ECONNRESET' || code === 'UND_ERR_SOCKET'
+        : code === 'ECONNRESET'
           ? 'connection reset'
           : code === 'ENOTFOUND' || code === 'EAI_AGAIN'
             ? 'host not found'
@@ -158,9 +186,8 @@ export class HttpClient {
   }
 
   async close(): Promise<void> {
-    const pool = this.#pool;
-    this.#pool = undefined;
-    if (pool) await pool.destroy().catch(() => undefined);
+    this.#agent?.agent.destroy();
+    this.#agent = undefined;
     await this.#tls?.close();
   }
 }
@@ -169,13 +196,13 @@ function findCode(error: unknown): string | undefined {
   let current: unknown = error;
   for (let i = 0; i < 5 && current; i++) {
     const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string' && code !== 'UND_ERR' && !code.startsWith('UND_ERR_ABORT')) return code;
+    if (typeof code === 'string' && code !== 'ABORT_ERR') return code;
     current = (current as { cause?: unknown }).cause;
   }
   return undefined;
 }
 
-async function readLimited(body: AsyncIterable<Buffer>, max: number): Promise<string> {
+async function readLimited(body: IncomingMessage, max: number): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body) {
