@@ -12,10 +12,12 @@
  *   `document_parsing_exception` (caused by the parse error), as Elasticsearch 8 does.
  * - the response is `{"took","errors","items":[{"create":{"_index","_id","_version","result",
  *   "_shards","_seq_no","_primary_term","status"}}]}` with per-item `error` objects.
+ * - `filter_path` filters the `_bulk` answer (Elasticsearch's response filtering, `filter-path.ts`).
  * - `GET /` answers the cluster info object.
  * Faults on demand: `script` (whole-request responses) and `itemFault(id)` (per-item statuses,
  * e.g. 429 `es_rejected_execution_exception`).
  */
+import { filterPath } from './filter-path.js';
 import { type ScriptedResponse, send, TestHttpServer, type TlsFiles } from './http-server.js';
 
 type FieldType = 'long' | 'double' | 'boolean' | 'keyword' | 'object';
@@ -65,8 +67,8 @@ function fits(type: FieldType, value: unknown): string | undefined {
 export class ElasticsearchTestServer extends TestHttpServer {
   readonly indices = new Map<string, Map<string, StoredDoc>>();
   readonly mappings = new Map<string, Map<string, FieldType>>();
-  /** Every bulk request: arrival time and the ids of its items. */
-  readonly bulks: Array<{ at: number; ids: string[]; status: number }> = [];
+  /** Every bulk request: arrival time, the ids of its items, its `filter_path`, the answer's bytes. */
+  readonly bulks: Array<{ at: number; ids: string[]; status: number; query?: string; filter?: string | null; answer?: string }> = [];
   /** Create attempts per _id (a retried item is counted again). */
   readonly attempts = new Map<string, number>();
   readonly script: ScriptedResponse[] = [];
@@ -99,8 +101,10 @@ export class ElasticsearchTestServer extends TestHttpServer {
         return send(res, 406, { error: `Content-Type header [${type}] is not supported`, status: 406 });
       }
       const result = this.#bulk(body.toString('utf8'), match[1] ? decodeURIComponent(match[1]) : undefined);
-      this.bulks.push({ at: Date.now(), ids: result.ids, status: result.status });
-      send(res, result.status, result.body);
+      const filter = url.searchParams.get('filter_path');
+      const answer = JSON.stringify(filter ? filterPath(result.body, filter) : result.body);
+      this.bulks.push({ at: Date.now(), ids: result.ids, status: result.status, query: url.search, filter, answer });
+      send(res, result.status, answer, { 'content-type': 'application/json' });
     }, tls);
   }
 

@@ -15,7 +15,7 @@ export const elasticsearchSink: SinkFactory<ElasticsearchSinkConfig> = {
   schema: ElasticsearchSinkSchema,
   create(name, config, ctx) {
     const endpoint = new URL(config.endpoint);
-    const path = bulkPath(endpoint, config.pipeline);
+    const path = bulkPath(endpoint, config.pipeline, config.filter_response);
     const encoder = new BulkEncoder(config);
     const client = HttpClient.forSink(name, config, ctx);
     const auth = config.auth

@@ -7,6 +7,7 @@ import { elasticsearchSink } from '../../../src/sink/elasticsearch/index.js';
 import { decideBulk } from '../../../src/sink/elasticsearch/retry.js';
 import { makeBatch, makeBatches, makeContext, metricValue, sinkFrom, until } from '../../delivery/fixtures/batches.js';
 import { ElasticsearchTestServer } from '../../servers/elasticsearch.js';
+import { filterPath } from '../../servers/filter-path.js';
 
 async function setup(t: Test, extra: Record<string, unknown> = {}, server = new ElasticsearchTestServer()) {
   if (!server.server) await server.listen();
@@ -78,6 +79,51 @@ t.test('_bulk where 1 of 100 items gets 429 → only that item is re-sent', asyn
   t.ok([...server.attempts.values()].every((n, i) => n === ([...server.attempts.keys()][i] === target ? 2 : 1)));
   t.equal(await metricValue(ctx, 'sink_sent_events_total', { sink: 'search' }), 100);
   t.equal(await metricValue(ctx, 'sink_retries_total', { sink: 'search' }), 1);
+});
+
+t.test('the _bulk answer is filtered to what the decision reads (filter_path), item errors included', async (t) => {
+  const { server, sink } = await setup(t);
+  server.itemFault = (id) =>
+    id.endsWith(':4') && server.attempts.get(id) === 1
+      ? { status: 429, type: 'es_rejected_execution_exception', reason: 'queue full' }
+      : undefined;
+  const b = makeBatch(['a', 'b', 'c']);
+  await sink.write(b);
+  await until(() => b.acked, 'acknowledged');
+  const [first, retry] = server.bulks;
+  t.equal(first?.filter, 'errors,items.*.status,items.*.error');
+  t.same(JSON.parse(first?.answer ?? ''), {
+    errors: true,
+    items: [
+      { create: { status: 201 } },
+      { create: { status: 201 } },
+      { create: { status: 429, error: { type: 'es_rejected_execution_exception', reason: 'queue full' } } },
+    ],
+  });
+  t.same(retry?.ids, ['dev1-ino1-fp1:4'], 'the 429 item, found through the filtered answer, was sent again');
+  t.equal(server.docs('logs-app').size, 3);
+});
+
+t.test('filter_response: false sends no filter_path (a compatible store that refuses it)', async (t) => {
+  const { server, sink } = await setup(t, { filter_response: false, pipeline: 'p 1' });
+  const b = makeBatch(['a']);
+  await sink.write(b);
+  await until(() => b.acked, 'acknowledged');
+  t.equal(server.bulks[0]?.filter, null);
+  t.match(JSON.parse(server.bulks[0]?.answer ?? ''), { items: [{ create: { _shards: { total: 2 }, status: 201 } }] }, 'the whole answer');
+  t.equal(server.bulks[0]?.query, '?pipeline=p%201');
+});
+
+t.test('the test server filters as Elasticsearch documents filter_path', async (t) => {
+  const search = { took: 3, timed_out: false, _shards: { total: 1 }, hits: { total: 1, hits: [{ _index: 'x', _id: '0', _score: 1.6 }] } };
+  t.same(filterPath(search, 'took,hits.hits._id,hits.hits._score'), { took: 3, hits: { hits: [{ _id: '0', _score: 1.6 }] } });
+  t.same(filterPath(search, '-_shards,-hits'), { took: 3, timed_out: false });
+  const state = { metadata: { indices: { a: { state: 'open', settings: {} }, b: { state: 'close' } } } };
+  t.same(filterPath(state, 'metadata.indices.*.state'), { metadata: { indices: { a: { state: 'open' }, b: { state: 'close' } } } });
+  t.same(filterPath({ r: { indices: { a: { shards: { 0: [{ state: 'STARTED', node: 'n' }] } } } } }, 'r.indices.**.state'), {
+    r: { indices: { a: { shards: { 0: [{ state: 'STARTED' }] } } } },
+  });
+  t.same(filterPath(search, '_s*'), { _shards: { total: 1 } });
 });
 
 t.test('a mapping error item → dead-letter with the error; the others stored', async (t) => {
