@@ -65,7 +65,8 @@ export interface UpstreamController {
 /**
  * The callbacks of one request, in order: `onRequestStart` (it has a connection, nothing written
  * yet), `onResponseStart` (a final status, never 1xx), `onResponseData`*, then one of
- * `onResponseEnd` / `onResponseError`. After `abort` nothing more is called.
+ * `onResponseEnd` / `onResponseError`; each gets the controller. `onRequestStart` (and a failure
+ * found at once) may run before `dispatch` returns. After `abort`, only its `onResponseError`.
  */
 export interface UpstreamHandler {
   onRequestStart(controller: UpstreamController): void;
