@@ -94,6 +94,7 @@ export class Endpoint {
       clearTimeout(timer);
       socket.off('error', settle);
       if (err !== null) {
+        socket.on('error', () => {}); // a late error of a socket given up on must not crash the process
         socket.destroy();
         callback(err, null);
       } else callback(null, socket);

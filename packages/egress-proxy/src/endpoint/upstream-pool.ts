@@ -104,7 +104,7 @@ const PATH = /^[\x21-\x7e\x80-\xff]+$/;
 const DIGITS = /^\d{1,15}$/;
 /** Methods whose empty body is sent as `content-length: 0` (as undici and Node's client do). */
 const EXPECTS_PAYLOAD = new Set(['POST', 'PUT', 'PATCH', 'QUERY', 'PROPFIND', 'PROPPATCH']);
-const BUFFER_BYTES = 16 * 1024;
+const BUFFER_BYTES = 64 * 1024;
 /** Read buffers of closed or idle connections, for the next connection that reads. */
 const spare: Buffer[] = [];
 
@@ -333,6 +333,12 @@ class Connection implements ResponseSink {
     }
     const retains = this.#retains;
     this.#parse(x, buf, 0, n);
+    // A body still to come: from now on each wait for more of it is bounded. (A response whole in
+    // one read, the common case, touches no timer.)
+    if (this.exchange === x && this.parser.inBody) {
+      const bodyTimeout = x.request.bodyTimeoutMs;
+      if (bodyTimeout !== undefined && bodyTimeout > 0) this.#arm(bodyTimeout);
+    }
     // Node reads the next bytes into what `buffer()` returns after this: a fresh one if views are held.
     if (retains === undefined || retains()) this.#buffer = undefined;
     return !(this.exchange?.paused ?? false) && this.#held === undefined;
@@ -388,8 +394,6 @@ class Connection implements ResponseSink {
       if (ms < 1000) this.#keepAlive = false;
       else this.#idleMs = Math.min(ms, this.pool.options.idleTimeoutMs);
     }
-    const bodyTimeout = x.request.bodyTimeoutMs;
-    if (bodyTimeout !== undefined && bodyTimeout > 0 && !this.parser.done) this.#arm(bodyTimeout);
     x.handler.onResponseStart(x, head.status, head.headers);
   }
 
@@ -472,7 +476,7 @@ class Connection implements ResponseSink {
     const x = this.exchange;
     if (x !== undefined) {
       this.exchange = undefined;
-      x.fail(new UpstreamSocketError('the upstream closed the connection', 'UND_ERR_SOCKET'));
+      x.fail(new UpstreamSocketError('the upstream closed the connection', 'ECONNRESET'));
     }
     this.#closed = true;
     this.#held = undefined;
