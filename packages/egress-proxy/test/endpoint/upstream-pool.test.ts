@@ -361,3 +361,17 @@ for (const [name, retains] of [
     t.ok(Buffer.concat(views).equals(pattern), 'every byte as sent');
   });
 }
+
+t.test('body timeout: a body that stops arriving fails the request; one that arrives whole needs no timer', async (t) => {
+  const upstream = await startRawUpstream(t, (c, head) => {
+    if (head.startsWith('GET /stall')) c.socket.write('HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\nhalf');
+    else c.socket.write(ok('whole'));
+  });
+  const { pool: p } = pool(t, upstream);
+  const whole = await send(p, { path: '/whole', bodyTimeoutMs: 100 });
+  t.equal(whole.body.toString(), 'whole');
+  const stalled = await send(p, { path: '/stall', bodyTimeoutMs: 200 });
+  t.match(stalled.error?.message, /body timeout/);
+  t.equal(stalled.body.toString(), 'half', 'what arrived was passed on');
+  await waitFor(() => upstream.connections.every((c) => c.closed), { what: 'the stalled connection closed' });
+});
