@@ -331,6 +331,12 @@ class Connection implements ResponseSink {
       this.destroy();
       return false;
     }
+    if (!x.written) {
+      // Bytes before the request went out (its head waits for the body): not an answer to it.
+      this.drop(x);
+      x.fail(new UpstreamSocketError('the upstream sent bytes before the request was written', 'ECONNRESET'));
+      return false;
+    }
     const retains = this.#retains;
     this.#parse(x, buf, 0, n);
     // A body still to come: from now on each wait for more of it is bounded. (A response whole in

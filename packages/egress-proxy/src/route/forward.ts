@@ -205,10 +205,17 @@ export class Forward {
   }
 
   /**
-   * Whether the app's response may still hold views of the pool's read buffer (bytes queued in
-   * the response or its socket): then the pool reads into a fresh buffer.
+   * Asked by the pool after each read: whether the app's response may still hold views of its read
+   * buffer (bytes queued in the response or its socket); then the pool reads into a fresh buffer.
+   * Node corks the app's socket on each write until the next tick: flushing it here, at the end of
+   * the read, keeps the read's writes in one syscall and lets the socket take them now, so the
+   * buffer can usually be reused.
    */
-  readonly #retains = (): boolean => this.res.writableLength > 0;
+  readonly #retains = (): boolean => {
+    const socket = this.res.socket;
+    if (socket !== null && socket.writableCorked > 0) socket.uncork();
+    return this.res.writableLength > 0;
+  };
 
   #endTry(t: Try): void {
     clearTimeout(t.timer);

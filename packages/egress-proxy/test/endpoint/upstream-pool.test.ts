@@ -375,3 +375,15 @@ t.test('body timeout: a body that stops arriving fails the request; one that arr
   t.equal(stalled.body.toString(), 'half', 'what arrived was passed on');
   await waitFor(() => upstream.connections.every((c) => c.closed), { what: 'the stalled connection closed' });
 });
+
+t.test('bytes from the upstream before the request was written are not taken as its answer', async (t) => {
+  const upstream = await startRawUpstream(t, () => {});
+  upstream.server.on('connection', (s: Socket) => s.write('HTTP/1.1 408 Request Timeout\r\ncontent-length: 0\r\n\r\n'));
+  const { pool: p } = pool(t, upstream);
+  const body = new Readable({ read() {} }); // the app has not sent its body yet: the head waits
+  const res = await send(p, { method: 'POST', headers: ['host', 'x', 'content-length', '3'], body });
+  t.equal(res.status, undefined, 'no response for it');
+  t.ok(res.error);
+  t.equal(res.controller.written, false, 'not written: safe to send again');
+  body.destroy();
+});
