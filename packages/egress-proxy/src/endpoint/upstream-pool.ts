@@ -454,7 +454,7 @@ class Connection implements ResponseSink {
       this.#bodyTimeoutFired = true;
       return;
     }
-    this.destroy();
+    this.drop(x);
     x.fail(new UpstreamSocketError('the response body stopped arriving (body timeout)', 'ETIMEDOUT'));
   }
 
