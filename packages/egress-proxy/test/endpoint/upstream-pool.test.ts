@@ -387,3 +387,44 @@ t.test('bytes from the upstream before the request was written are not taken as 
   t.equal(res.controller.written, false, 'not written: safe to send again');
   body.destroy();
 });
+
+t.test('a request body is pulled only as fast as the upstream reads it', async (t) => {
+  const total = 64 * 1024 * 1024;
+  let upstreamSocket: Socket | undefined;
+  let got = 0;
+  const { createServer } = await import('node:net');
+  const server = createServer((s) => {
+    upstreamSocket = s;
+    s.pause(); // reads nothing until told
+    s.on('data', (d: Buffer) => {
+      got += d.length;
+      if (got >= total) s.write(ok('all'));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => {
+    upstreamSocket?.destroy();
+    server.close();
+  });
+  const port = (server.address() as { port: number }).port;
+  const { pool: p, sockets } = pool(t, { port, url: '', server, connections: [] });
+  let generated = 0;
+  const piece = Buffer.alloc(64 * 1024, 'b');
+  const body = new Readable({
+    read() {
+      if (generated >= total) this.push(null);
+      else {
+        generated += piece.length;
+        this.push(piece);
+      }
+    },
+  });
+  const done = send(p, { method: 'PUT', headers: ['host', 'x', 'content-length', String(total)], body });
+  await waitFor(() => sockets[0]?.writableNeedDrain, { what: 'the connection to be backed up' });
+  const pulled = generated;
+  t.ok(pulled < total, `only ${pulled} of ${total} bytes pulled from the body while the upstream does not read`);
+  upstreamSocket?.resume();
+  const res = await done;
+  t.equal(res.body.toString(), 'all');
+  t.ok(got > total, 'the head and every body byte arrived');
+});
