@@ -73,6 +73,9 @@ export class Cluster {
       connectTimeoutMs: this.config.connect_timeout_ms,
       idleTimeoutMs: this.config.idle_timeout_ms,
       maxConnections: this.config.circuit_breaker.max_connections,
+      // The breaker's max_pending already bounds the requests waiting for a connection (+1: a
+      // health check's probe, one at a time per endpoint, is not counted by the breaker).
+      maxQueued: this.config.circuit_breaker.max_pending + 1,
       tls: this.#tls,
       serverName,
     };

@@ -4,6 +4,7 @@
  * `healthy_threshold` passes in a row bring it back. The threshold logic is pure (`HealthState`).
  */
 import type { Endpoint } from '../endpoint/endpoint.js';
+import type { UpstreamController, UpstreamHandler } from '../endpoint/upstream-pool.js';
 
 export interface HealthCheckConfig {
   path: string;
@@ -60,19 +61,7 @@ export class HealthChecker {
   }
 
   async #probe(endpoint: Endpoint): Promise<void> {
-    let ok = false;
-    try {
-      const res = await endpoint.pool.request({
-        method: 'GET',
-        path: this.config.path,
-        headers: { host: endpoint.host, 'user-agent': 'outrigger-health-check' },
-        signal: AbortSignal.timeout(this.config.timeout_ms),
-      });
-      ok = res.statusCode >= 200 && res.statusCode < 300;
-      await res.body.dump();
-    } catch {
-      ok = false;
-    }
+    const ok = await probe(endpoint, this.config.path, this.config.timeout_ms);
     if (this.#stopped) return;
     let state = this.#states.get(endpoint);
     if (state === undefined) {
@@ -90,4 +79,29 @@ export class HealthChecker {
     this.#stopped = true;
     clearTimeout(this.#timer);
   }
+}
+
+/** One GET on the endpoint's pool: whether a 2xx arrived, whole, within `timeoutMs`. */
+function probe(endpoint: Endpoint, path: string, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    let status = 0;
+    const timer = setTimeout(() => controller.abort(new Error('health check timeout')), timeoutMs);
+    const settle = (ok: boolean): void => {
+      clearTimeout(timer);
+      resolve(ok);
+    };
+    const handler: UpstreamHandler = {
+      onRequestStart: () => {},
+      onResponseStart: (_c: UpstreamController, code: number) => {
+        status = code;
+      },
+      onResponseData: () => {},
+      onResponseEnd: () => settle(status >= 200 && status < 300),
+      onResponseError: () => settle(false),
+    };
+    const controller = endpoint.pool.dispatch(
+      { method: 'GET', path, headers: ['host', endpoint.host, 'user-agent', 'outrigger-health-check'], body: null },
+      handler,
+    );
+  });
 }

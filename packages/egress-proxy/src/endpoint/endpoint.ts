@@ -1,59 +1,46 @@
 /**
- * One upstream address: an undici `Pool` (keep-alive, bounded connections), the TLS connector,
- * per-connection bookkeeping (has this connection served a response yet?) and the endpoint's
- * health, outlier and load state.
+ * One upstream address: its connection pool (`UpstreamPool`: keep-alive HTTP/1.1 on raw
+ * sockets, bounded connections), the TCP/TLS dialer it and upgraded requests share, and the
+ * endpoint's health, outlier and load state.
  */
+import { isIP, connect as netConnect, type Socket } from 'node:net';
+import { type ConnectionOptions, createSecureContext, connect as tlsConnect } from 'node:tls';
 import { redactUrl, type TlsFiles } from '@outrigger/runtime';
-import { buildConnector, Client, type Dispatcher, Pool } from 'undici';
 import { OutlierState } from '../cluster/outlier.js';
-
-/** Per-connection state: how many responses the current socket of a client has completed. */
-export class ConnectionTrack {
-  served = 0;
-  /** The current socket: a try compares its `bytesWritten` to learn whether any byte went out. */
-  socket: { readonly bytesWritten: number } | undefined;
-}
-
-/** Dispatch options that carry the try, so the client that takes the request can tag it. */
-export interface TrackedDispatchOptions extends Dispatcher.DispatchOptions {
-  track?: { connection: ConnectionTrack | undefined };
-}
-
-class TrackedClient extends Client {
-  constructor(
-    origin: string | URL,
-    options: Client.Options,
-    private readonly connection: ConnectionTrack,
-  ) {
-    super(origin, options);
-  }
-
-  override dispatch(opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
-    const track = (opts as TrackedDispatchOptions).track;
-    if (track !== undefined) track.connection = this.connection;
-    return super.dispatch(opts, handler);
-  }
-}
+import { type Dialer, UpstreamPool, UpstreamSocketError } from './upstream-pool.js';
 
 export interface EndpointOptions {
   connectTimeoutMs: number;
   idleTimeoutMs: number;
   maxConnections: number;
+  /** Requests waiting for one of the endpoint's connections, at most. */
+  maxQueued?: number;
   /** TLS files for https endpoints (looked at on each connect, so rotation applies to new connections). */
   tls: TlsFiles | undefined;
   /** SNI / verified name when the URL's host is an address (DNS clusters). */
   serverName?: string | undefined;
 }
 
+/** TLS settings of one generation of the files: one secure context, one session cache. */
+interface TlsState {
+  generation: number;
+  options: ConnectionOptions;
+  sessions: Map<string, Buffer>;
+}
+
+const MAX_CACHED_SESSIONS = 100;
+
 export class Endpoint {
   /** Requests in flight (least-request balancing). */
   active = 0;
   healthy = true;
   readonly outlier = new OutlierState();
-  readonly pool: Pool;
+  readonly pool: UpstreamPool;
   readonly origin: string;
-  #connector: buildConnector.connector | undefined;
-  #connectorGeneration = -1;
+  readonly #https: boolean;
+  readonly #hostname: string;
+  readonly #port: number;
+  #tls: TlsState | undefined;
 
   constructor(
     readonly url: URL,
@@ -62,97 +49,101 @@ export class Endpoint {
     private readonly options: EndpointOptions,
   ) {
     this.origin = url.origin;
-    const https = url.protocol === 'https:';
-    const connect: buildConnector.connector = (opts, callback) => this.#connect(https, opts, callback);
-    this.pool = new Pool(this.origin, {
-      connections: options.maxConnections,
-      pipelining: 1,
-      // HTTP/1.1 only (undici 8 would take h2 when a TLS upstream offers it): hop-by-hop
-      // handling and per-connection accounting are HTTP/1.1's.
-      allowH2: false,
-      keepAliveTimeout: options.idleTimeoutMs,
-      keepAliveMaxTimeout: options.idleTimeoutMs,
-      // An upstream's `Keep-Alive: timeout=N` hint is honoured minus this margin, so the proxy
-      // closes idle connections before the upstream does.
-      keepAliveTimeoutThreshold: Math.min(1000, Math.floor(options.idleTimeoutMs / 2)),
-      connectTimeout: options.connectTimeoutMs,
-      headersTimeout: 0,
-      bodyTimeout: 0,
-      connect,
-      factory: (origin, opts) => {
-        const connection = new ConnectionTrack();
-        const inner = (opts as Client.Options).connect as buildConnector.connector;
-        return new TrackedClient(
-          origin,
-          {
-            ...(opts as Client.Options),
-            connect: (o, cb) =>
-              inner(o, (err, socket) => {
-                if (err === null) {
-                  connection.served = 0;
-                  connection.socket = socket ?? undefined;
-                }
-                cb(err as never, socket as never);
-              }),
-          },
-          connection,
-        );
-      },
+    this.#https = url.protocol === 'https:';
+    this.#hostname = url.hostname.replace(/^\[|\]$/g, '');
+    this.#port = Number(url.port || (this.#https ? 443 : 80));
+    this.pool = new UpstreamPool({
+      dial: (onread, callback) => this.#dial(onread, callback),
+      maxConnections: options.maxConnections,
+      maxQueued: options.maxQueued ?? Math.max(1024, options.maxConnections * 4),
+      idleTimeoutMs: options.idleTimeoutMs,
+      // An upstream's `Keep-Alive: timeout=N` is honoured minus this margin, so the proxy closes
+      // idle connections before the upstream does.
+      keepAliveMarginMs: Math.min(1000, Math.floor(options.idleTimeoutMs / 2)),
     });
   }
 
-  #currentConnector(https: boolean): buildConnector.connector {
-    const tls = https ? this.options.tls : undefined;
-    const generation = tls?.generation ?? 0;
-    if (this.#connector === undefined || generation !== this.#connectorGeneration) {
-      // Throws while the files were never usable. SNI: the config's servername, else the DNS name.
-      const options = tls?.connectionOptions(this.options.serverName);
-      this.#connector = buildConnector({
-        timeout: this.options.connectTimeoutMs,
-        ...(options ?? {}),
-        keepAlive: true,
-        keepAliveInitialDelay: 60000,
-        allowH2: false,
-        // A rotated certificate gets a new connector, so old sessions are never resumed with it.
-        maxCachedSessions: 100,
-      } as buildConnector.BuildOptions);
-      this.#connectorGeneration = generation;
+  /** The connection options of the current TLS files (throws while they were never usable). */
+  #tlsState(): TlsState {
+    const files = this.options.tls;
+    const generation = files?.generation ?? 0;
+    if (this.#tls === undefined || this.#tls.generation !== generation) {
+      // SNI: the config's servername, else the DNS name (never an address).
+      const { ca, cert, key, minVersion, ...rest } = files?.connectionOptions(this.options.serverName) ?? {};
+      const options: ConnectionOptions = {
+        ...rest,
+        // One secure context per generation of the files, not one per connection.
+        secureContext: createSecureContext({ ca, cert, key, minVersion: minVersion ?? 'TLSv1.2' }),
+        rejectUnauthorized: rest.rejectUnauthorized ?? true,
+        ALPNProtocols: ['http/1.1'],
+      };
+      if (options.servername === undefined && isIP(this.#hostname) === 0) options.servername = this.#hostname;
+      // A rotated certificate gets a new cache, so old sessions are never resumed with it.
+      this.#tls = { generation, options, sessions: new Map() };
     }
-    return this.#connector;
+    return this.#tls;
   }
+
+  /** A connected socket (TCP, or TLS after its handshake), or the connect failure. */
+  #dial: Dialer = (onread, callback) => {
+    let socket: Socket;
+    let done = false;
+    const settle = (err: Error | null): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      socket.off('error', settle);
+      if (err !== null) {
+        socket.on('error', () => {}); // a late error of a socket given up on must not crash the process
+        socket.destroy();
+        callback(err, null);
+      } else callback(null, socket);
+    };
+    if (this.#https) {
+      let state: TlsState;
+      try {
+        state = this.#tlsState();
+      } catch (error) {
+        // TLS files that were never usable: this connection fails (as a connect failure).
+        process.nextTick(() => callback(error as Error, null));
+        return;
+      }
+      const key = state.options.servername ?? this.#hostname;
+      const tlsSocket = tlsConnect({
+        ...state.options,
+        host: this.#hostname,
+        port: this.#port,
+        session: state.sessions.get(key),
+        ...(onread === undefined ? {} : { onread }),
+      });
+      tlsSocket.on('session', (session: Buffer) => {
+        if (state.sessions.size >= MAX_CACHED_SESSIONS && !state.sessions.has(key)) state.sessions.clear();
+        state.sessions.set(key, session);
+      });
+      tlsSocket.once('secureConnect', () => settle(null));
+      socket = tlsSocket;
+    } else {
+      socket = netConnect({ host: this.#hostname, port: this.#port, ...(onread === undefined ? {} : { onread }) });
+      socket.once('connect', () => settle(null));
+    }
+    socket.on('error', settle);
+    const timer = setTimeout(
+      () => settle(new UpstreamSocketError(`connect timeout (${this.options.connectTimeoutMs} ms)`, 'ETIMEDOUT')),
+      this.options.connectTimeoutMs,
+    );
+  };
 
   /**
    * A raw connection to this endpoint outside the pool (TCP, or TLS with the cluster's settings),
    * for an upgraded request (WebSocket) that leaves HTTP behind.
    */
-  connectRaw(callback: (err: Error | null, socket: import('node:net').Socket | null) => void): void {
-    const url = this.url;
-    const https = url.protocol === 'https:';
-    const opts = {
-      hostname: url.hostname,
-      host: url.host,
-      protocol: url.protocol,
-      port: url.port || (https ? '443' : '80'),
-      servername: this.options.serverName ?? null,
-    };
-    this.#connect(https, opts as never, (err, socket) => callback(err, socket as never));
-  }
-
-  #connect(https: boolean, opts: buildConnector.Options, callback: buildConnector.Callback): void {
-    let connector: buildConnector.connector;
-    try {
-      connector = this.#currentConnector(https);
-    } catch (error) {
-      // TLS files that were never usable: this connection fails (as a connect failure).
-      process.nextTick(() => callback(error as Error, null));
-      return;
-    }
-    connector(opts, callback);
+  connectRaw(callback: (err: Error | null, socket: Socket | null) => void): void {
+    this.#dial(undefined, callback);
   }
 
   /** Open connections of the pool. */
   connections(): number {
-    return this.pool.stats.connected;
+    return this.pool.connected;
   }
 
   status(now: number): object {

@@ -80,7 +80,7 @@ export function upstreamRequestHeaders(raw: readonly string[], opts: ForwardingO
   return out;
 }
 
-/** Response headers from undici's parsed object to what the app gets. */
+/** Response headers, as the upstream pool parsed them, to what the app gets. */
 export function downstreamResponseHeaders(
   headers: IncomingHttpHeaders,
   rewriter: HeaderRewriter,

@@ -1,11 +1,11 @@
 /**
  * One request's way through a route: tries on endpoints picked by the cluster, streamed both
- * ways on undici's dispatcher/handler interface (no intermediate streams on the response path),
+ * ways on the endpoint pool's handler interface (no intermediate streams on the response path),
  * per-try and route timeouts, retries under the route's policy and budget, outlier feedback.
  */
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
-import type { Dispatcher } from 'undici';
-import type { ConnectionTrack, Endpoint, TrackedDispatchOptions } from '../endpoint/endpoint.js';
+import type { Endpoint } from '../endpoint/endpoint.js';
+import { type UpstreamController, type UpstreamHandler, UpstreamRequestError } from '../endpoint/upstream-pool.js';
 import { downstreamResponseHeaders } from '../listener/hygiene.js';
 import { type Flag, Flags, type ProxyError, sendProxyError } from '../proxy-error.js';
 import type { RequestBody } from './request-body.js';
@@ -40,19 +40,15 @@ class AbandonedError extends Error {
   override name = 'AbandonedError';
 }
 
-/** One try: the undici handler that streams the upstream's response into the app's response. */
-class Try implements Dispatcher.DispatchHandler {
-  controller: Dispatcher.DispatchController | undefined;
-  /** Set by the pool's client that takes the request. */
-  connection: ConnectionTrack | undefined;
+/** One try: the pool's handler that streams the upstream's response into the app's response. */
+class Try implements UpstreamHandler {
+  controller: UpstreamController | undefined;
   started = false;
   responseStarted = false;
   discard = false;
   detached = false;
   timedOut = false;
   reused = false;
-  /** The socket's `bytesWritten` when this try took it (-1: unknown). */
-  writtenAtStart = -1;
   released = false;
   /** This try is a retry counted by the route's retry budget until it ends. */
   budgeted = false;
@@ -63,7 +59,7 @@ class Try implements Dispatcher.DispatchHandler {
     readonly endpoint: Endpoint,
   ) {}
 
-  onRequestStart(controller: Dispatcher.DispatchController): void {
+  onRequestStart(controller: UpstreamController): void {
     this.controller = controller;
     this.leavePending();
     if (this.detached) {
@@ -71,20 +67,20 @@ class Try implements Dispatcher.DispatchHandler {
       return;
     }
     this.started = true;
-    this.reused = (this.connection?.served ?? 0) > 0;
-    this.writtenAtStart = this.connection?.socket?.bytesWritten ?? -1;
-  }
-
-  /** Whether any byte of this request may have reached the connection (unknown counts as yes). */
-  get wrote(): boolean {
-    if (!this.started) return false;
-    const socket = this.connection?.socket;
-    return socket === undefined || this.writtenAtStart < 0 || socket.bytesWritten > this.writtenAtStart;
+    this.reused = controller.reused;
   }
 
   /**
-   * The request left the pool's queue (it got a connection, or failed before). Until then it
-   * counts against `max_pending` even when abandoned, so the queue stays bounded.
+   * Whether any byte of this request may have reached the connection: the pool counts a request
+   * as written from its first write on the socket, so false means provably never sent.
+   */
+  get wrote(): boolean {
+    return this.started && this.controller?.written !== false;
+  }
+
+  /**
+   * The request left the pool's queue (it got a connection, failed, or was abandoned: an
+   * aborted request leaves the queue at once). Until then it counts against `max_pending`.
    */
   leavePending(): void {
     if (this.released) return;
@@ -92,24 +88,23 @@ class Try implements Dispatcher.DispatchHandler {
     this.forward.route.cluster.breaker.pending--;
   }
 
-  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
+  onResponseStart(controller: UpstreamController, statusCode: number, headers: IncomingHttpHeaders): void {
     if (this.detached || statusCode < 200) return;
     this.responseStarted = true;
     this.forward.response(this, controller, statusCode, headers);
   }
 
-  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+  onResponseData(controller: UpstreamController, chunk: Buffer): void {
     if (this.detached || this.discard) return;
     this.forward.data(controller, chunk);
   }
 
   onResponseEnd(): void {
-    if (this.connection !== undefined) this.connection.served++;
     if (this.detached) return;
     this.forward.end(this);
   }
 
-  onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
+  onResponseError(_controller: UpstreamController, err: Error): void {
     this.leavePending();
     if (this.detached) return;
     this.forward.error(this, err);
@@ -195,19 +190,32 @@ export class Forward {
       const remaining = this.#deadline - Date.now();
       if (perTry < remaining) t.timer = setTimeout(() => this.#tryTimeout(t), perTry);
     }
-    const opts: TrackedDispatchOptions = {
-      path: this.path,
-      method: this.req.method as Dispatcher.HttpMethod,
-      headers: this.headers,
-      body: this.body === undefined ? null : this.body.source(),
-      blocking: true,
-      reset: false,
-      // After the response headers, the route timeout bounds each wait for more body bytes.
-      bodyTimeout: this.route.config.timeout_ms,
-      track: t,
-    };
-    endpoint.pool.dispatch(opts, t);
+    t.controller = endpoint.pool.dispatch(
+      {
+        path: this.path,
+        method: this.req.method ?? 'GET',
+        headers: this.headers,
+        body: this.body === undefined ? null : this.body.source(),
+        // After the response headers, the route timeout bounds each wait for more body bytes.
+        bodyTimeoutMs: this.route.config.timeout_ms,
+        retains: this.#retains,
+      },
+      t,
+    );
   }
+
+  /**
+   * Asked by the pool after each read: whether the app's response may still hold views of its read
+   * buffer (bytes queued in the response or its socket); then the pool reads into a fresh buffer.
+   * Node corks the app's socket on each write until the next tick: flushing it here, at the end of
+   * the read, keeps the read's writes in one syscall and lets the socket take them now, so the
+   * buffer can usually be reused.
+   */
+  readonly #retains = (): boolean => {
+    const socket = this.res.socket;
+    if (socket !== null && socket.writableCorked > 0) socket.uncork();
+    return this.res.writableLength > 0;
+  };
 
   #endTry(t: Try): void {
     clearTimeout(t.timer);
@@ -219,7 +227,7 @@ export class Forward {
     if (this.#current === t) this.#current = undefined;
   }
 
-  response(t: Try, controller: Dispatcher.DispatchController, status: number, headers: IncomingHttpHeaders): void {
+  response(t: Try, controller: UpstreamController, status: number, headers: IncomingHttpHeaders): void {
     clearTimeout(t.timer);
     const route = this.route;
     route.cluster.record(t.endpoint, status >= 500 ? '5xx' : 'success', Date.now());
@@ -256,7 +264,7 @@ export class Forward {
     this.#onDrain = () => controller.resume();
   }
 
-  data(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+  data(controller: UpstreamController, chunk: Buffer): void {
     if (!this.res.write(chunk)) {
       controller.pause();
       this.res.once('drain', this.#onDrain as () => void);
@@ -283,8 +291,8 @@ export class Forward {
       this.#scheduleRetry();
       return;
     }
-    if ((err as { code?: string }).code === 'UND_ERR_INVALID_ARG') {
-      // undici refused the request itself (e.g. a header it will not send): no upstream is at fault.
+    if (err instanceof UpstreamRequestError && err.code === 'OUTRIGGER_UPSTREAM_INVALID_REQUEST') {
+      // The pool refused the request itself (e.g. a header it will not send): no upstream is at fault.
       this.#fail({ status: 400, code: 'OUTRIGGER_E_BAD_REQUEST', flags: [], detail: err.message });
       return;
     }

@@ -80,8 +80,8 @@ t.test('5: hung upstream, max_connections 1 + max_pending 50 → 51 admitted, th
   const agent = client(t, { connections: 200 });
   const first = get(agent, `${proxy.url}/hang`).catch(() => undefined);
   await waitFor(() => hung.requests.length === 1, { what: 'the first request to take the connection' });
-  // 40 more wait in the queue, and 10 whose clients give up while queued: their slots stay taken
-  // until the pool lets go of them, so the queue stays bounded even when clients keep retrying.
+  // 40 more wait in the queue, and 10 whose clients give up while queued: the pool lets go of an
+  // abandoned request at once, so their slots are free again (and the queue stays bounded).
   const waiting = Array.from({ length: 40 }, () => get(agent, `${proxy.url}/hang`).catch(() => undefined));
   const quitters = new AbortController();
   const quitting = Array.from({ length: 10 }, () => fetch(`${proxy.url}/quit`, { signal: quitters.signal }).catch(() => undefined));
@@ -99,7 +99,12 @@ t.test('5: hung upstream, max_connections 1 + max_pending 50 → 51 admitted, th
   await waitFor(async () => (await status(proxy.sidecar.adminUrl)).detail.clusters.hung?.requests === 41, {
     what: 'the 10 abandoned requests to finish',
   });
-  t.equal((await status(proxy.sidecar.adminUrl)).detail.clusters.hung?.pending, 50, 'abandoned but still queued');
+  t.equal((await status(proxy.sidecar.adminUrl)).detail.clusters.hung?.pending, 40, 'abandoned requests left the queue');
+  const refill = Array.from({ length: 10 }, () => get(agent, `${proxy.url}/hang`).catch(() => undefined));
+  void refill;
+  await waitFor(async () => (await status(proxy.sidecar.adminUrl)).detail.clusters.hung?.pending === 50, {
+    what: 'the queue full again',
+  });
   t.equal(hung.requests.length, 1, 'one request on the single connection');
   // Refused requests must not wait for the hung upstream: a queued one would only end at the
   // 60 s route timeout, so this client gives up long before that and the test fails fast.
