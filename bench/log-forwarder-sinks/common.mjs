@@ -36,7 +36,10 @@ export function procStats(pid) {
   const cpu = (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) / CLK_TCK;
   const status = require('node:fs').readFileSync(`/proc/${pid}/status`, 'utf8');
   const hwm = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
-  return { cpu, hwmKb: hwm };
+  // The process's own memory, without the file-backed pages of the node binary (~35-55 MB,
+  // shared with every node process on the node) that VmHWM counts too.
+  const anon = Number(/RssAnon:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return { cpu, hwmKb: hwm, anonKb: anon };
 }
 
 import { createRequire } from 'node:module';
@@ -226,10 +229,12 @@ export async function waitUntil(fn, timeoutMs, intervalMs = 20) {
 export async function measure(name, lines, start, count, { timeoutMs = 600_000 } = {}) {
   const t0 = process.hrtime.bigint();
   const child = await start();
-  let last = { cpu: 0, hwmKb: 0 };
+  let last = { cpu: 0, hwmKb: 0, anonKb: 0 };
+  let peakAnonKb = 0;
   const ok = await waitUntil(() => {
     try {
       last = procStats(child.pid);
+      peakAnonKb = Math.max(peakAnonKb, last.anonKb);
     } catch {}
     return count() >= lines;
   }, timeoutMs);
@@ -249,6 +254,7 @@ export async function measure(name, lines, start, count, { timeoutMs = 600_000 }
     lines_per_s: Math.round(count() / seconds),
     cpu_s_per_million: Math.round((last.cpu / (lines / 1e6)) * 100) / 100,
     peak_rss_mb: Math.round(last.hwmKb / 1024),
+    peak_anon_mb: Math.round(peakAnonKb / 1024),
     load_avg_1m: Math.round(loadavg()[0] * 100) / 100,
   };
   console.log(JSON.stringify(result));

@@ -260,6 +260,7 @@ for (const [name, rs] of byCase) {
     lines_per_s: median(rs.map((r) => r.lines_per_s)),
     cpu_s_per_million: median(rs.map((r) => r.cpu_s_per_million)),
     peak_rss_mb: median(rs.map((r) => r.peak_rss_mb)),
+    peak_anon_mb: median(rs.map((r) => r.peak_anon_mb)),
   };
   medians.set(name, { key: rs[0].key, bin: rs[0].bin, ...m });
   console.log(
