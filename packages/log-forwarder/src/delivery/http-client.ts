@@ -58,7 +58,6 @@ export class HttpClient {
   #agent: AgentUse | undefined;
   readonly #tls: TlsFiles | undefined;
   readonly #https: boolean;
-  readonly origin: string;
   /** The endpoint for logs: credentials and query values (`?api_key=`) redacted. */
   readonly target: string;
 
@@ -79,7 +78,6 @@ export class HttpClient {
   }
 
   constructor(private readonly options: HttpClientOptions) {
-    this.origin = options.endpoint.origin;
     this.target = redactUrl(options.endpoint.href);
     this.#https = options.endpoint.protocol === 'https:';
     if (this.#https) {

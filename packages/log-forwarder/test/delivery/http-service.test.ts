@@ -9,6 +9,7 @@ import { HttpClient } from '../../src/delivery/http-client.js';
 import { HttpDeliveryService } from '../../src/delivery/http-service.js';
 import { Delivery, ok } from '../../src/delivery/outcome.js';
 import type { RequestEvents } from '../../src/delivery/request.js';
+import { until } from './fixtures/batches.js';
 
 // Larger than Buffer.poolSize (64 KiB in Node 24): a buffer of its own, not a slice of the shared pool.
 const SIZE = 256 * 1024;
@@ -71,10 +72,9 @@ t.test('a finished request’s body buffer is encoded into again; one in flight 
   // Two at once: the second may not take the buffer the first is being sent from.
   hold = true;
   const first = svc.send(request, signal);
-  await new Promise((r) => setTimeout(r, 50));
+  await until(() => held.length === 1, 'the first request held by the server');
   const second = svc.send(request, signal);
-  for (let i = 0; i < 100 && held.length < 2; i++) await new Promise((r) => setTimeout(r, 20));
-  t.equal(held.length, 2, 'both requests reached the server');
+  await until(() => held.length === 2, 'both requests held by the server');
   t.equal(offered[2]?.buffer, bodies[1]?.buffer, 'the first concurrent request took the spare');
   t.equal(offered[3], undefined, 'the second found none: the spare is being sent');
   t.not(bodies[3]?.buffer, bodies[2]?.buffer, 'concurrent requests have distinct memory');

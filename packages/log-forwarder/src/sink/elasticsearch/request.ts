@@ -8,7 +8,7 @@ import type { BulkEncoder } from './encoder.js';
  * filtering): a 1,000-item answer shrinks from ~200 KB (`_index`, `_id`, `_version`, `_shards`,
  * `_seq_no` per item) to ~25 KB, and with it the bytes read and decoded per request.
  */
-export const BULK_FILTER = 'errors,items.*.status,items.*.error';
+const BULK_FILTER = 'errors,items.*.status,items.*.error';
 
 export function bulkPath(base: URL, pipeline: string | undefined, filter = true): string {
   const prefix = base.pathname.replace(/\/+$/, '');
