@@ -1,12 +1,14 @@
 /**
  * A strict HTTP/1.1 response parser (RFC 9112) for the upstream pool: status line, field syntax
  * (no obs-fold, no bare CR or LF, token names, clean values), the framing rules (one
- * Content-Length of digits only, never with Transfer-Encoding; chunked validated byte by byte,
- * trailers checked and dropped; no body for HEAD, 204 and 304; else read until the close), 1xx
+ * Content-Length of digits only, never with Transfer-Encoding; chunked validated byte by byte by
+ * the decoder the listener shares, trailers checked and dropped; no body for HEAD, 204 and 304; else read until the close), 1xx
  * skipped (101 refused: upgrades leave the pool). Body bytes are handed on as views of the buffer
  * fed in, so a read allocates nothing here. Pure: no sockets (the pool feeds it).
  */
 import type { IncomingHttpHeaders } from 'node:http';
+import { ChunkedDecoder } from '../http/chunked-decoder.js';
+import { DIGITS, fieldColon, fieldValue, hasToken, headLines } from '../http/fields.js';
 
 /** The upstream sent something that is not a valid HTTP/1.1 response (the proxy answers 502). */
 export class ResponseError extends Error {
@@ -36,11 +38,8 @@ export interface ResponseSink {
 export const MAX_HEAD_BYTES = 16 * 1024;
 const MAX_CHUNK_LINE_BYTES = 4096;
 
-// RFC 9110 §5.6.2 token, §5.5 field value (VCHAR, obs-text, SP, HTAB), RFC 9112 §4 status line.
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+// RFC 9112 §4 status line.
 const STATUS_LINE = /^HTTP\/1\.([01]) ([1-9]\d\d)(?: ([\t\x20-\x7e\x80-\xff]*))?$/;
-const DIGITS = /^\d{1,15}$/;
 const KEEP_ALIVE_TIMEOUT = /(?:^|[,;\s])timeout\s*=\s*(\d{1,9})/i;
 
 enum State {
@@ -51,27 +50,13 @@ enum State {
   Done,
 }
 
-enum Chunk {
-  Size,
-  Ext,
-  SizeLf,
-  Data,
-  DataCr,
-  DataLf,
-  Trailer,
-  TrailerLf,
-}
-
 export class ResponseParser {
   #state = State.Done;
   #bodyless = false;
   /** A head split over reads (a copy: the read buffer is reused). */
   #partial: Buffer | undefined;
   #remaining = 0;
-  #chunk = Chunk.Size;
-  #digits = 0;
-  #lineBytes = 0;
-  #trailerEmpty = true;
+  readonly #decoder = new ChunkedDecoder(responseError, MAX_CHUNK_LINE_BYTES, MAX_HEAD_BYTES);
 
   /** Expects the response to a request with `method` (HEAD responses have no body). */
   expect(method: string): void {
@@ -171,10 +156,7 @@ export class ResponseParser {
     if (this.#bodyless || status === 204 || status === 304) this.#state = State.Done;
     else if (framing.chunked) {
       this.#state = State.Chunked;
-      this.#chunk = Chunk.Size;
-      this.#remaining = 0;
-      this.#digits = 0;
-      this.#lineBytes = 0;
+      this.#decoder.reset();
     } else if (framing.length >= 0) {
       this.#state = framing.length === 0 ? State.Done : State.Length;
       this.#remaining = framing.length;
@@ -188,82 +170,11 @@ export class ResponseParser {
     return next;
   }
 
-  /** RFC 9112 §7.1, validated as bytes pass; data spans go to the sink as views. */
+  /** RFC 9112 §7.1 (the shared decoder); the response ends with the body. */
   #chunked(buf: Buffer, start: number, end: number, sink: ResponseSink): number {
-    let i = start;
-    while (i < end) {
-      const b = buf[i] as number;
-      switch (this.#chunk) {
-        case Chunk.Size: {
-          const h = b >= 48 && b <= 57 ? b - 48 : b >= 97 && b <= 102 ? b - 87 : b >= 65 && b <= 70 ? b - 55 : -1;
-          if (h >= 0) {
-            if (++this.#digits > 12) throw new ResponseError('a chunk size too large');
-            this.#remaining = this.#remaining * 16 + h;
-          } else if (this.#digits === 0) throw new ResponseError('a chunk size without digits');
-          else if (b === 13) this.#chunk = Chunk.SizeLf;
-          else if (b === 59 /* ; */ || b === 32 || b === 9) this.#chunk = Chunk.Ext;
-          else throw new ResponseError('an invalid chunk size');
-          i++;
-          break;
-        }
-        case Chunk.Ext:
-          if (b === 13) this.#chunk = Chunk.SizeLf;
-          else if (b === 10 || b === 127 || (b < 32 && b !== 9)) throw new ResponseError('an invalid chunk extension');
-          else if (++this.#lineBytes > MAX_CHUNK_LINE_BYTES) throw new ResponseError('a chunk extension too long');
-          i++;
-          break;
-        case Chunk.SizeLf:
-          if (b !== 10) throw new ResponseError('a chunk size line without CRLF');
-          i++;
-          this.#digits = 0;
-          this.#lineBytes = 0;
-          if (this.#remaining === 0) {
-            this.#chunk = Chunk.Trailer;
-            this.#trailerEmpty = true;
-          } else this.#chunk = Chunk.Data;
-          break;
-        case Chunk.Data: {
-          const n = Math.min(this.#remaining, end - i);
-          this.#remaining -= n;
-          sink.onData(buf.subarray(i, i + n));
-          i += n;
-          if (this.#remaining === 0) this.#chunk = Chunk.DataCr;
-          if (sink.paused) return i;
-          break;
-        }
-        case Chunk.DataCr:
-          if (b !== 13) throw new ResponseError('chunk data not followed by CRLF');
-          this.#chunk = Chunk.DataLf;
-          i++;
-          break;
-        case Chunk.DataLf:
-          if (b !== 10) throw new ResponseError('chunk data not followed by CRLF');
-          this.#chunk = Chunk.Size;
-          i++;
-          break;
-        case Chunk.Trailer:
-          if (b === 13) this.#chunk = Chunk.TrailerLf;
-          else if (b === 10 || b === 127 || (b < 32 && b !== 9)) throw new ResponseError('an invalid trailer line');
-          else {
-            if (this.#trailerEmpty && (b === 32 || b === 9)) throw new ResponseError('obs-fold in a trailer');
-            this.#trailerEmpty = false;
-            if (++this.#lineBytes > MAX_HEAD_BYTES) throw new ResponseError('trailers too large');
-          }
-          i++;
-          break;
-        case Chunk.TrailerLf:
-          if (b !== 10) throw new ResponseError('a trailer line without CRLF');
-          i++;
-          if (this.#trailerEmpty) {
-            this.#end(sink);
-            return i;
-          }
-          this.#chunk = Chunk.Trailer;
-          this.#trailerEmpty = true;
-          break;
-      }
-    }
-    return i;
+    const at = this.#decoder.execute(buf, start, end, sink);
+    if (this.#decoder.done) this.#end(sink);
+    return at;
   }
 }
 
@@ -274,10 +185,7 @@ interface ParsedHead {
 
 /** A response head (latin1, without its final CRLFCRLF). */
 export function parseHead(text: string): ParsedHead {
-  const lines = text.split('\r\n');
-  for (const line of lines) {
-    if (line.indexOf('\n') !== -1 || line.indexOf('\r') !== -1) throw new ResponseError('a bare CR or LF in the response head');
-  }
+  const lines = headLines(text, responseError);
   const m = STATUS_LINE.exec(lines[0] as string);
   if (m === null) throw new ResponseError('a malformed status line');
   const headers: IncomingHttpHeaders = Object.create(null);
@@ -287,19 +195,9 @@ export function parseHead(text: string): ParsedHead {
   let keepAliveHint: string | undefined;
   for (let i = 1; i < lines.length; i++) {
     const line = lines[i] as string;
-    const c0 = line.charCodeAt(0);
-    if (c0 === 32 || c0 === 9) throw new ResponseError('obs-fold (a field line starting with whitespace)');
-    const colon = line.indexOf(':');
-    if (colon <= 0) throw new ResponseError('a field line without a name');
-    const name = line.slice(0, colon);
-    if (!TOKEN.test(name)) throw new ResponseError('an invalid field name');
-    let s = colon + 1;
-    let e = line.length;
-    while (s < e && (line.charCodeAt(s) === 32 || line.charCodeAt(s) === 9)) s++;
-    while (e > s && (line.charCodeAt(e - 1) === 32 || line.charCodeAt(e - 1) === 9)) e--;
-    const value = line.slice(s, e);
-    if (!FIELD_VALUE.test(value)) throw new ResponseError('an invalid field value');
-    const lower = name.toLowerCase();
+    const colon = fieldColon(line, responseError);
+    const value = fieldValue(line, colon, responseError);
+    const lower = line.slice(0, colon).toLowerCase();
     if (lower === 'content-length') {
       if (length !== -1) throw new ResponseError('more than one Content-Length');
       if (!DIGITS.test(value)) throw new ResponseError('an invalid Content-Length');
@@ -346,7 +244,6 @@ export function parseHead(text: string): ParsedHead {
   };
 }
 
-function hasToken(list: string, token: string): boolean {
-  for (const t of list.split(',')) if (t.trim() === token) return true;
-  return false;
+function responseError(detail: string): ResponseError {
+  return new ResponseError(detail);
 }

@@ -1,0 +1,46 @@
+/**
+ * Field-line syntax shared by the request and the response parsers (RFC 9110 §5.5–5.6, RFC 9112
+ * §5): token names with no whitespace before the colon, no obs-fold, values of VCHAR, obs-text,
+ * SP and HTAB only (no NUL, no other control bytes), optional whitespace trimmed.
+ */
+
+export const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+/** A Content-Length: digits only (no sign, no list), small enough to be exact in a double. */
+export const DIGITS = /^\d{1,15}$/;
+
+/** Splits a head (latin1, without its final CRLFCRLF) into lines; a bare CR or LF is refused. */
+export function headLines(text: string, fail: (detail: string) => Error): string[] {
+  const lines = text.split('\r\n');
+  for (const line of lines) {
+    if (line.indexOf('\n') !== -1 || line.indexOf('\r') !== -1) throw fail('a bare CR or LF in the head');
+  }
+  return lines;
+}
+
+/** Checks a field line's syntax and returns the index of its colon (the name is before it). */
+export function fieldColon(line: string, fail: (detail: string) => Error): number {
+  const c0 = line.charCodeAt(0);
+  if (c0 === 32 || c0 === 9) throw fail('obs-fold (a field line starting with whitespace)');
+  const colon = line.indexOf(':');
+  if (colon <= 0) throw fail('a field line without a name');
+  if (!TOKEN.test(line.slice(0, colon))) throw fail('an invalid field name');
+  return colon;
+}
+
+/** The value of a field line whose colon is at `colon`, trimmed and checked. */
+export function fieldValue(line: string, colon: number, fail: (detail: string) => Error): string {
+  let s = colon + 1;
+  let e = line.length;
+  while (s < e && (line.charCodeAt(s) === 32 || line.charCodeAt(s) === 9)) s++;
+  while (e > s && (line.charCodeAt(e - 1) === 32 || line.charCodeAt(e - 1) === 9)) e--;
+  const value = line.slice(s, e);
+  if (!FIELD_VALUE.test(value)) throw fail('an invalid field value');
+  return value;
+}
+
+/** Whether a lower-case comma-separated list holds `token`. */
+export function hasToken(list: string, token: string): boolean {
+  for (const t of list.split(',')) if (t.trim() === token) return true;
+  return false;
+}
