@@ -11,13 +11,13 @@ export interface LineBlock {
   /** Offset of `chunk[0]` in the file. */
   readonly base: number;
   /** Per line: first byte inside `chunk`. */
-  readonly starts: number[];
+  readonly starts: readonly number[];
   /** Per line: one past the last content byte inside `chunk` (newline excluded). */
-  readonly ends: number[];
+  readonly ends: readonly number[];
   /** Per line: file offset one past the line's newline (where the next line starts). */
-  readonly nexts: number[];
+  readonly nexts: readonly number[];
   /** Indices of lines cut at `max_line_bytes`. */
-  readonly truncated: number[];
+  readonly truncated: readonly number[];
   /** True when every line ends in a bare `\n` and none was cut: `chunk[starts[0]..nexts[last]]` is the raw text. */
   contiguous: boolean;
 }
@@ -41,12 +41,23 @@ function utf8Boundary(chunk: Buffer, from: number, cut: number): number {
   return steps === 3 && ((chunk[i] ?? 0) & 0xc0) === 0x80 ? cut : i;
 }
 
+/** The `truncated` of the blocks that have no cut line (most): shared, never pushed to. */
+const NONE: readonly number[] = Object.freeze([]);
+
 /**
  * Splits file chunks into lines. State: whether an over-long line is being skipped (its head was
  * emitted; the rest up to its newline is dropped).
  */
 export class LineSplitter {
   #skipping = false;
+  // Scratch per-line offsets, reused by every split and grown on demand; each block gets
+  // exact-size copies. Arrays grown by push left ~100 B of garbage per line. (Typed arrays as the
+  // block's own were measured worse: each backing store is external memory, and V8 starts a
+  // major GC far more often.)
+  #starts = new Int32Array(1024);
+  #ends = new Int32Array(1024);
+  #nexts = new Float64Array(1024);
+  #n = 0;
 
   constructor(readonly maxLineBytes: number) {}
 
@@ -59,6 +70,40 @@ export class LineSplitter {
     this.#skipping = false;
   }
 
+  #add(start: number, end: number, next: number): void {
+    const n = this.#n;
+    if (n === this.#starts.length) {
+      const starts = new Int32Array(n * 2);
+      const ends = new Int32Array(n * 2);
+      const nexts = new Float64Array(n * 2);
+      starts.set(this.#starts);
+      ends.set(this.#ends);
+      nexts.set(this.#nexts);
+      this.#starts = starts;
+      this.#ends = ends;
+      this.#nexts = nexts;
+    }
+    this.#starts[n] = start;
+    this.#ends[n] = end;
+    this.#nexts[n] = next;
+    this.#n = n + 1;
+  }
+
+  /** The lines added since the last block, as a block with exact-size arrays. */
+  #block(chunk: Buffer, base: number, truncated: readonly number[], contiguous: boolean): LineBlock {
+    const n = this.#n;
+    this.#n = 0;
+    const starts = new Array<number>(n);
+    const ends = new Array<number>(n);
+    const nexts = new Array<number>(n);
+    for (let i = 0; i < n; i++) {
+      starts[i] = this.#starts[i] as number;
+      ends[i] = this.#ends[i] as number;
+      nexts[i] = this.#nexts[i] as number;
+    }
+    return { chunk, base, starts, ends, nexts, truncated, contiguous };
+  }
+
   /**
    * Splits `chunk` (read at file offset `base`). A trailing part without a newline is left
    * unconsumed (it is read again once more bytes arrive) unless `final` is set (the file was
@@ -66,24 +111,16 @@ export class LineSplitter {
    */
   split(chunk: Buffer, base: number, final = false): SplitResult {
     const max = this.maxLineBytes;
-    const starts: number[] = [];
-    const ends: number[] = [];
-    const nexts: number[] = [];
-    const truncated: number[] = [];
+    let truncated: number[] | undefined;
     let contiguous = true;
     let skippedBytes = 0;
     let pos = 0;
     const len = chunk.length;
+    this.#n = 0;
 
     if (this.#skipping) {
       const nl = chunk.indexOf(10, 0);
-      if (nl < 0) {
-        return {
-          block: { chunk, base, starts, ends, nexts, truncated, contiguous: false },
-          consumedTo: base + len,
-          skippedBytes: len,
-        };
-      }
+      if (nl < 0) return { block: this.#block(chunk, base, NONE, false), consumedTo: base + len, skippedBytes: len };
       this.#skipping = false;
       skippedBytes += nl + 1;
       pos = nl + 1;
@@ -100,14 +137,13 @@ export class LineSplitter {
       }
       if (end - pos > max) {
         const cut = utf8Boundary(chunk, pos, pos + max);
-        truncated.push(starts.length);
+        truncated = truncated ?? [];
+        truncated.push(this.#n);
         skippedBytes += end - cut;
         end = cut;
         contiguous = false;
       }
-      starts.push(pos);
-      ends.push(end);
-      nexts.push(base + nl + 1);
+      this.#add(pos, end, base + nl + 1);
       pos = nl + 1;
     }
 
@@ -115,26 +151,19 @@ export class LineSplitter {
     if (rest > max) {
       // An over-long line with no newline yet: keep its head, skip the rest up to the newline.
       const cut = utf8Boundary(chunk, pos, pos + max);
-      truncated.push(starts.length);
-      starts.push(pos);
-      ends.push(cut);
-      nexts.push(base + len);
+      truncated = truncated ?? [];
+      truncated.push(this.#n);
+      this.#add(pos, cut, base + len);
       skippedBytes += len - cut;
       this.#skipping = true;
       contiguous = false;
       pos = len;
     } else if (rest > 0 && final) {
-      starts.push(pos);
-      ends.push(len);
-      nexts.push(base + len);
+      this.#add(pos, len, base + len);
       contiguous = false;
       pos = len;
     }
-    return {
-      block: { chunk, base, starts, ends, nexts, truncated, contiguous },
-      consumedTo: base + pos,
-      skippedBytes,
-    };
+    return { block: this.#block(chunk, base, truncated ?? NONE, contiguous), consumedTo: base + pos, skippedBytes };
   }
 }
 
