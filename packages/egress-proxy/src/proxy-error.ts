@@ -2,8 +2,8 @@
  * Errors the proxy itself makes (not the upstream's): a status, a small JSON body and the
  * `x-outrigger-flags` header, so the app can tell them from the upstream's own errors.
  */
-import type { ServerResponse } from 'node:http';
 import { type ErrorCode, errorCodes } from './errors.js';
+import type { AppResponse } from './listener/app-response.js';
 
 /** Response flags in Envoy's spirit (shown in the access log and `x-outrigger-flags`). */
 export const Flags = {
@@ -66,18 +66,20 @@ export function proxyErrorBody(error: ProxyError, requestId: string | undefined)
 
 /** Writes a proxy-made error if the response has not started; else ends the connection. */
 export function sendProxyError(
-  res: ServerResponse,
+  res: AppResponse,
   error: ProxyError,
   requestId: string | undefined,
   requestIdHeader: string,
   close = false,
+  extraHeaders?: Record<string, string | readonly string[]>,
 ): void {
   if (res.headersSent) {
     res.destroy();
     return;
   }
   const body = proxyErrorBody(error, requestId);
-  const headers: Record<string, string> = {
+  const headers: Record<string, string | readonly string[]> = {
+    ...extraHeaders,
     'content-type': 'application/json',
     'content-length': String(Buffer.byteLength(body)),
     'x-outrigger-flags': error.flags.join(','),
@@ -105,8 +107,8 @@ const REASONS: Record<number, string> = {
 };
 
 /**
- * A proxy-made error as raw HTTP/1.1 bytes, for sockets that no `ServerResponse` owns (client
- * errors, CONNECT, upgrades); the connection is closed after it.
+ * A proxy-made error as raw HTTP/1.1 bytes, for sockets that no `AppResponse` owns (refused
+ * heads, CONNECT, upgrades); the connection is closed after it.
  */
 export function rawProxyError(error: ProxyError, requestId?: string, extraHeaders = ''): string {
   const body = proxyErrorBody(error, requestId);

@@ -4,14 +4,14 @@
  * here before a `Forward` takes the request to the cluster.
  */
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { parseHostPort, type Readiness, type SidecarContext, type SidecarInstance } from '@outrigger/runtime';
 import type { Logger } from 'pino';
 import { ForwardProxy, upgradeHead } from './forward/forward-proxy.js';
 import { openTunnel, Tunnels } from './forward/tunnel.js';
+import type { AppRequest } from './listener/app-request.js';
+import type { AppResponse } from './listener/app-response.js';
 import { acceptableRequestId, upstreamRequestHeaders } from './listener/hygiene.js';
-import { type RequestLimits, requestProblem } from './listener/request-checks.js';
 import { Listener } from './listener/server.js';
 import { ProxyMetrics } from './metrics.js';
 import { Flags, type ProxyError, rawProxyError, sendProxyError } from './proxy-error.js';
@@ -33,7 +33,7 @@ export class EgressProxy implements SidecarInstance {
   #draining = false;
   readonly #idHeader: string;
   readonly #accessLog: boolean;
-  readonly #limits: RequestLimits;
+  readonly #dropUnderscores: boolean;
   #forward: ForwardProxy | undefined;
   readonly #tunnels = new Tunnels();
   readonly #forwardEnv: ForwardEnv;
@@ -51,10 +51,7 @@ export class EgressProxy implements SidecarInstance {
     });
     this.#idHeader = config.listener.request_id_header.toLowerCase();
     this.#accessLog = config.listener.access_log;
-    this.#limits = {
-      maxRequestLineBytes: config.listener.max_request_line_bytes,
-      underscoreHeaders: config.listener.underscore_headers,
-    };
+    this.#dropUnderscores = config.listener.underscore_headers === 'drop';
     this.#forward = this.#buildForward(config);
     this.#listener = new Listener(
       config.listener,
@@ -63,6 +60,8 @@ export class EgressProxy implements SidecarInstance {
       {
         refused: () => this.#metrics.refusedConnections.inc(),
         clientTimeout: () => this.#metrics.clientTimeouts.inc(),
+        // Refused by the listener itself (framing, Host, limits): counted with empty labels.
+        rejected: (status) => this.#metrics.requests.labels('', '', `${Math.floor(status / 100)}xx`).inc(),
       },
       {
         connect: (req, socket, head) => this.#connect(req, socket, head),
@@ -180,17 +179,12 @@ export class EgressProxy implements SidecarInstance {
     };
   }
 
-  handle(req: IncomingMessage, res: ServerResponse, expectContinue: boolean): void {
+  handle(req: AppRequest, res: AppResponse, expectContinue: boolean): void {
     this.#inFlight++;
     const raw = req.rawHeaders;
-    const requestId = acceptableRequestId(req.headers[this.#idHeader]) ?? randomUUID();
-    const problem = requestProblem(req, this.#limits);
-    if (problem !== undefined) {
-      this.#reject(req, res, undefined, requestId, { ...problem, flags: [] }, true);
-      return;
-    }
-    let url = req.url ?? '/';
-    let host = req.headers.host;
+    const requestId = acceptableRequestId(req.header(this.#idHeader)) ?? randomUUID();
+    let url = req.url;
+    let host = req.host;
     let route: Route | undefined;
     if (url.charCodeAt(0) !== 47 /* / */) {
       // Absolute-form (HTTP_PROXY): a route naming the host applies its features; else the
@@ -201,7 +195,7 @@ export class EgressProxy implements SidecarInstance {
       host = target.url.host;
       route = this.#table.hostMatcher.match(host, url);
       if (route === undefined) {
-        res.once('close', () => this.#inFlight--);
+        res.onClose(() => this.#inFlight--);
         void target.forward.http(req, res, target.url, requestId, this.#idHeader, expectContinue);
         return;
       }
@@ -221,9 +215,8 @@ export class EgressProxy implements SidecarInstance {
       });
       return;
     }
-    const length = req.headers['content-length'];
-    const hasBody = req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
-    if (route.maxBodyBytes !== undefined && length !== undefined && Number(length) > route.maxBodyBytes) {
+    const hasBody = req.hasBody;
+    if (route.maxBodyBytes !== undefined && req.bodyLength > route.maxBodyBytes) {
       this.#reject(
         req,
         res,
@@ -270,11 +263,11 @@ export class EgressProxy implements SidecarInstance {
       requestId,
       via: route.config.via,
       forwarded: route.config.forwarded,
-      clientAddress: req.socket.remoteAddress ?? 'unknown',
+      clientAddress: req.remoteAddress ?? 'unknown',
       originalHost: host,
       rewriter: route.requestRewriter,
       credential,
-      dropUnderscores: this.#limits.underscoreHeaders === 'drop',
+      dropUnderscores: this.#dropUnderscores,
     });
     let forward: Forward | undefined;
     const body = hasBody
@@ -292,7 +285,7 @@ export class EgressProxy implements SidecarInstance {
   }
 
   /** The forward proxy and the URL of an absolute-form request it may take, or the error to answer. */
-  #parseAbsolute(req: IncomingMessage): { forward: ForwardProxy; url: URL } | ProxyError {
+  #parseAbsolute(req: AppRequest): { forward: ForwardProxy; url: URL } | ProxyError {
     const forward = this.#forward;
     const bad = (detail: string): ProxyError => ({ status: 400, code: 'OUTRIGGER_E_BAD_REQUEST', flags: [], detail });
     if (forward === undefined) {
@@ -300,7 +293,7 @@ export class EgressProxy implements SidecarInstance {
     }
     let url: URL;
     try {
-      url = new URL(req.url ?? '');
+      url = new URL(req.url);
     } catch {
       return bad('a malformed absolute-form target');
     }
@@ -311,15 +304,15 @@ export class EgressProxy implements SidecarInstance {
   }
 
   /** `#parseAbsolute` for a request with a response: refused there when it cannot be taken. */
-  #absoluteTarget(req: IncomingMessage, res: ServerResponse, requestId: string): { forward: ForwardProxy; url: URL } | undefined {
+  #absoluteTarget(req: AppRequest, res: AppResponse, requestId: string): { forward: ForwardProxy; url: URL } | undefined {
     const target = this.#parseAbsolute(req);
     if ('url' in target) return target;
-    if (target.status === 407) res.setHeader('proxy-authenticate', ['Basic realm="outrigger"', 'Bearer']);
-    this.#reject(req, res, undefined, requestId, target);
+    const extra = target.status === 407 ? { 'proxy-authenticate': ['Basic realm="outrigger"', 'Bearer'] } : undefined;
+    this.#reject(req, res, undefined, requestId, target, false, extra);
     return undefined;
   }
 
-  #connect(req: IncomingMessage, socket: Socket, head: Buffer): void {
+  #connect(req: AppRequest, socket: Socket, head: Buffer): void {
     const forward = this.#forward;
     if (forward === undefined) {
       socket.on('error', () => socket.destroy());
@@ -330,16 +323,14 @@ export class EgressProxy implements SidecarInstance {
   }
 
   /** An upgrade (WebSocket): on a named route to one of its endpoints, or through the forward proxy. */
-  #upgrade(req: IncomingMessage, socket: Socket, head: Buffer): undefined {
+  #upgrade(req: AppRequest, socket: Socket, head: Buffer): undefined {
     socket.on('error', () => socket.destroy());
-    const requestId = acceptableRequestId(req.headers[this.#idHeader]) ?? randomUUID();
+    const requestId = acceptableRequestId(req.header(this.#idHeader)) ?? randomUUID();
     const refuse = (error: ProxyError, extra = ''): undefined => {
       socket.end(rawProxyError(error, requestId, extra));
     };
-    const problem = requestProblem(req, this.#limits);
-    if (problem !== undefined) return refuse({ ...problem, flags: [] });
-    let url = req.url ?? '/';
-    let host = req.headers.host;
+    let url = req.url;
+    let host = req.host;
     let route: Route | undefined;
     if (url.charCodeAt(0) !== 47) {
       const parsed = this.#parseAbsolute(req);
@@ -383,7 +374,7 @@ export class EgressProxy implements SidecarInstance {
         return;
       }
       const sentHost = chosen.config.host_rewrite ?? endpoint.host;
-      upstream.write(upgradeHead(req, chosen.upstreamPath(url), sentHost, credential, this.#limits.underscoreHeaders === 'drop'));
+      upstream.write(upgradeHead(req, chosen.upstreamPath(url), sentHost, credential, this.#dropUnderscores));
       if (head.length > 0) upstream.write(head);
       openTunnel(
         socket,
@@ -395,14 +386,18 @@ export class EgressProxy implements SidecarInstance {
     });
   }
 
-  #reject(req: IncomingMessage, res: ServerResponse, route: Route | undefined, requestId: string, error: ProxyError, close = false): void {
+  #reject(
+    req: AppRequest,
+    res: AppResponse,
+    route: Route | undefined,
+    requestId: string,
+    error: ProxyError,
+    close = false,
+    extraHeaders?: Record<string, readonly string[]>,
+  ): void {
     const started = performance.now();
     // A body the app is still sending would have to be read to keep the connection: close instead.
-    const unread =
-      !req.readableEnded &&
-      req.headers['content-length'] !== '0' &&
-      (req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined);
-    sendProxyError(res, error, requestId, this.#idHeader, close || unread);
+    sendProxyError(res, error, requestId, this.#idHeader, close || req.bodyUnread, extraHeaders);
     if (route !== undefined) {
       route.metrics.byClass[Math.floor(error.status / 100)]?.inc();
       route.metrics.duration.observe(0);
@@ -453,8 +448,7 @@ export class EgressProxy implements SidecarInstance {
   }
 }
 
-function pathOnly(url: string | undefined): string | undefined {
-  if (url === undefined) return undefined;
+function pathOnly(url: string): string {
   const q = url.indexOf('?');
   return q === -1 ? url : url.slice(0, q);
 }

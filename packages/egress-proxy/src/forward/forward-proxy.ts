@@ -3,10 +3,12 @@
  * names, CONNECT tunnels and upgrades, each behind the egress policy. Built from one config; a
  * reload builds a new one (policy, resolver and auth reload with the config).
  */
-import { type ClientRequest, Agent as HttpAgent, type IncomingMessage, request, type ServerResponse } from 'node:http';
+import { type ClientRequest, Agent as HttpAgent, request } from 'node:http';
 import { connect as netConnect, type Socket } from 'node:net';
 import { isHopByHop, rawConnectionTokens } from '@outrigger/runtime';
 import type { Logger } from 'pino';
+import type { AppRequest } from '../listener/app-request.js';
+import type { AppResponse } from '../listener/app-response.js';
 import type { ProxyMetrics } from '../metrics.js';
 import { Flags, type ProxyError, rawProxyError, sendProxyError } from '../proxy-error.js';
 import type { ForwardProxyConfig } from '../schema.js';
@@ -57,10 +59,9 @@ export class ForwardProxy {
   }
 
   /** A 407 when proxy authentication is on and the request lacks the token; else undefined. */
-  authProblem(req: IncomingMessage): ProxyError | undefined {
+  authProblem(req: AppRequest): ProxyError | undefined {
     if (this.#auth === undefined) return undefined;
-    const header = req.headers['proxy-authorization'];
-    if (this.#auth.accepts(typeof header === 'string' ? header : undefined)) return undefined;
+    if (this.#auth.accepts(req.header('proxy-authorization'))) return undefined;
     return { status: 407, code: 'OUTRIGGER_E_PROXY_AUTH', flags: [Flags.ProxyAuth] };
   }
 
@@ -103,10 +104,10 @@ export class ForwardProxy {
   }
 
   /** CONNECT host:port: a tunnel to the checked address, or a JSON error on the socket. */
-  async connect(req: IncomingMessage, socket: Socket, head: Buffer): Promise<void> {
+  async connect(req: AppRequest, socket: Socket, head: Buffer): Promise<void> {
     socket.on('error', () => socket.destroy());
     const started = performance.now();
-    const authority = parseAuthority(req.url ?? '');
+    const authority = parseAuthority(req.url);
     const refuse = (error: ProxyError, extra = '') => {
       socket.end(rawProxyError(error, undefined, extra));
       this.#log('connect', req.url, error.status, error.flags.join(','), started);
@@ -151,22 +152,11 @@ export class ForwardProxy {
   }
 
   /** An absolute-form request to a host no route names: forwarded to the checked address. */
-  async http(
-    req: IncomingMessage,
-    res: ServerResponse,
-    url: URL,
-    requestId: string,
-    idHeader: string,
-    expectContinue: boolean,
-  ): Promise<void> {
+  async http(req: AppRequest, res: AppResponse, url: URL, requestId: string, idHeader: string, expectContinue: boolean): Promise<void> {
     const started = performance.now();
     const port = Number(url.port || 80);
     const fail = (error: ProxyError) => {
-      const unread =
-        !req.readableEnded &&
-        req.headers['content-length'] !== '0' &&
-        (req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined);
-      sendProxyError(res, error, requestId, idHeader, unread);
+      sendProxyError(res, error, requestId, idHeader, req.bodyUnread);
       this.#log('http', `${req.method} ${url.host}`, error.status, error.flags.join(','), started, requestId);
     };
     const target = await this.target(url.hostname, port, 'http', requestId);
@@ -232,19 +222,42 @@ export class ForwardProxy {
         socket.setTimeout(0);
       });
       res.writeHead(up.statusCode ?? 502, responseHeaders(up.rawHeaders));
-      up.pipe(res);
+      up.on('data', (chunk: Buffer) => {
+        if (!res.write(chunk)) {
+          up.pause();
+          res.onceDrain(() => up.resume());
+        }
+      });
       up.on('error', () => res.destroy());
-      up.on('end', () => this.#log('http', `${req.method} ${url.host}`, up.statusCode ?? 0, '', started, requestId));
+      up.on('end', () => {
+        res.end();
+        this.#log('http', `${req.method} ${url.host}`, up.statusCode ?? 0, '', started, requestId);
+      });
     });
-    res.on('close', () => {
+    res.onClose(() => {
       clearTimeout(timer);
-      if (!res.writableFinished) upstream.destroy();
+      if (!res.ended) upstream.destroy();
     });
-    req.pipe(upstream);
+    if (!req.hasBody) {
+      upstream.end();
+      return;
+    }
+    // The app's body to the target, with backpressure both ways.
+    req.readBody({
+      onData: (chunk) => {
+        if (!upstream.write(chunk)) {
+          req.pause();
+          upstream.once('drain', () => req.resume());
+        }
+      },
+      onEnd: () => upstream.end(),
+      onError: (err) => upstream.destroy(err),
+    });
+    req.resume();
   }
 
   /** An absolute-form upgrade (WebSocket through `HTTP_PROXY`): piped to the checked address. */
-  async upgrade(req: IncomingMessage, socket: Socket, head: Buffer, url: URL, requestId: string): Promise<void> {
+  async upgrade(req: AppRequest, socket: Socket, head: Buffer, url: URL, requestId: string): Promise<void> {
     socket.on('error', () => socket.destroy());
     const started = performance.now();
     const port = Number(url.port || 80);
@@ -364,7 +377,7 @@ function responseHeaders(raw: readonly string[]): string[] {
  * headers minus proxy-only ones (Connection and Upgrade stay: they are the point).
  */
 export function upgradeHead(
-  req: IncomingMessage,
+  req: AppRequest,
   path: string,
   host: string,
   credential: { name: string; value: string } | undefined,

@@ -1,7 +1,7 @@
 /**
  * HTTP hygiene between the app and the upstream (RFC 9110 §7.6): hop-by-hop header removal,
  * header names with `_`, Via, X-Forwarded-* / Forwarded. Pure functions over Node's flat
- * `rawHeaders` lists. (Request framing is checked by Node's strict parser alone.)
+ * `rawHeaders` lists. (Requests are checked by the listener's request parser alone.)
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { connectionTokens, isHopByHop, rawConnectionTokens } from '@outrigger/runtime';

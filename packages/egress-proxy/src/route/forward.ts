@@ -3,9 +3,11 @@
  * ways on the endpoint pool's handler interface (no intermediate streams on the response path),
  * per-try and route timeouts, retries under the route's policy and budget, outlier feedback.
  */
-import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Endpoint } from '../endpoint/endpoint.js';
 import { type UpstreamController, type UpstreamHandler, UpstreamRequestError } from '../endpoint/upstream-pool.js';
+import type { AppRequest } from '../listener/app-request.js';
+import type { AppResponse } from '../listener/app-response.js';
 import { downstreamResponseHeaders } from '../listener/hygiene.js';
 import { type Flag, Flags, type ProxyError, sendProxyError } from '../proxy-error.js';
 import type { RequestBody } from './request-body.js';
@@ -142,8 +144,8 @@ export class Forward {
   constructor(
     private readonly env: ForwardEnv,
     readonly route: Route,
-    private readonly req: IncomingMessage,
-    private readonly res: ServerResponse,
+    private readonly req: AppRequest,
+    private readonly res: AppResponse,
     private readonly requestId: string,
     /** Flat upstream headers; index 1 is the Host value, set per try. */
     private readonly headers: string[],
@@ -156,7 +158,7 @@ export class Forward {
   /** Starts the first try; the cluster's circuit breaker has already admitted the request. */
   start(): void {
     this.route.budget.active++;
-    this.res.on('close', () => {
+    this.res.onClose(() => {
       if (!this.#finished) this.#downstreamClosed();
     });
     this.#routeTimer = setTimeout(() => this.#routeTimeout(), this.route.config.timeout_ms);
@@ -193,7 +195,7 @@ export class Forward {
     t.controller = endpoint.pool.dispatch(
       {
         path: this.path,
-        method: this.req.method ?? 'GET',
+        method: this.req.method,
         headers: this.headers,
         body: this.body === undefined ? null : this.body.source(),
         // After the response headers, the route timeout bounds each wait for more body bytes.
@@ -205,17 +207,11 @@ export class Forward {
   }
 
   /**
-   * Asked by the pool after each read: whether the app's response may still hold views of its read
-   * buffer (bytes queued in the response or its socket); then the pool reads into a fresh buffer.
-   * Node corks the app's socket on each write until the next tick: flushing it here, at the end of
-   * the read, keeps the read's writes in one syscall and lets the socket take them now, so the
-   * buffer can usually be reused.
+   * Asked by the pool after each read: whether the app's socket may still hold views of its read
+   * buffer (bytes queued, not yet taken by the kernel); then the pool reads into a fresh buffer.
+   * The response writes each read's bytes in one corked write, so usually nothing is left.
    */
-  readonly #retains = (): boolean => {
-    const socket = this.res.socket;
-    if (socket !== null && socket.writableCorked > 0) socket.uncork();
-    return this.res.writableLength > 0;
-  };
+  readonly #retains = (): boolean => this.res.writableLength > 0;
 
   #endTry(t: Try): void {
     clearTimeout(t.timer);
@@ -254,7 +250,7 @@ export class Forward {
     try {
       res.writeHead(status, out);
     } catch (err) {
-      // Headers Node refuses to send (invalid characters): a bad upstream response.
+      // Headers the response writer refuses (bytes that would split a line): a bad upstream response.
       this.#responded = false;
       t.detach(err as Error);
       this.#endTry(t);
@@ -267,7 +263,7 @@ export class Forward {
   data(controller: UpstreamController, chunk: Buffer): void {
     if (!this.res.write(chunk)) {
       controller.pause();
-      this.res.once('drain', this.#onDrain as () => void);
+      this.res.onceDrain(this.#onDrain as () => void);
     }
   }
 
@@ -296,10 +292,15 @@ export class Forward {
       this.#fail({ status: 400, code: 'OUTRIGGER_E_BAD_REQUEST', flags: [], detail: err.message });
       return;
     }
+    if (streaming && this.res.withdrawHead()) {
+      // The response broke before any of it reached the app: it still gets an honest 502.
+      this.#fail({ status: 502, code: 'OUTRIGGER_E_UPSTREAM_RESET', flags: [Flags.Reset] });
+      return;
+    }
     if (streaming) {
       // The app already has part of the response: the only honest signal left is a reset.
       this.#flags.push(Flags.Reset);
-      this.res.destroy(err);
+      this.res.destroy();
       this.#finish();
       return;
     }
@@ -334,8 +335,8 @@ export class Forward {
   #retry(failure: TryFailure): boolean {
     const route = this.route;
     const decision = route.policy.decide(failure, {
-      method: this.req.method ?? 'GET',
-      idempotencyKey: this.req.headers['idempotency-key'] !== undefined,
+      method: this.req.method,
+      idempotencyKey: this.req.header('idempotency-key') !== undefined,
       tries: this.#tries,
       bodyReplayable: this.body === undefined || this.body.replayable,
       reusedResetRetried: this.#reusedResetRetried,
@@ -436,7 +437,7 @@ export class Forward {
     this.#flags = flags;
     this.#status = this.res.headersSent ? this.#status : error.status;
     // An unread request body cannot be skipped safely on a reused connection: close it then.
-    const unread = this.body !== undefined && !this.req.readableEnded;
+    const unread = this.body !== undefined && this.req.bodyUnread;
     sendProxyError(this.res, { ...error, flags }, this.requestId, this.env.requestIdHeader, close || unread);
     this.#finish();
   }
@@ -455,12 +456,12 @@ export class Forward {
     this.body?.release();
     if (this.#tries === 0) this.route.cluster.breaker.pending--;
     const url = this.req.url;
-    const q = url === undefined ? -1 : url.indexOf('?');
+    const q = url.indexOf('?');
     this.env.done(this, {
       route: this.route,
       requestId: this.requestId,
       method: this.req.method,
-      path: q === -1 ? url : url?.slice(0, q),
+      path: q === -1 ? url : url.slice(0, q),
       status: this.#status,
       flags: this.#flags,
       tries: this.#tries,

@@ -4,9 +4,9 @@
  * replay it. Once more than that has been streamed, the body is no longer replayable and the
  * request is not retried.
  */
-import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import type { ReplayBudget } from '../cluster/replay_budget.js';
+import type { BodySource } from '../listener/app-request.js';
 
 export class BodyTooLargeError extends Error {
   constructor(readonly limit: number) {
@@ -24,7 +24,7 @@ export class RequestBody {
   #listening = false;
 
   constructor(
-    private readonly req: IncomingMessage,
+    private readonly req: BodySource,
     private readonly keepBytes: number,
     private readonly maxBytes: number | undefined,
     private readonly onTooLarge: (err: BodyTooLargeError) => void,
@@ -49,7 +49,7 @@ export class RequestBody {
    * app's stream is not paused by backpressure from the upstream (then the upstream is slow).
    */
   get waitingOnClient(): boolean {
-    return !this.#ended && this.#error === undefined && this.#listening && !this.req.isPaused();
+    return !this.#ended && this.#error === undefined && this.#listening && !this.req.paused;
   }
 
   get bytes(): number {
@@ -81,35 +81,37 @@ export class RequestBody {
     this.#listening = true;
     const req = this.req;
     req.pause();
-    req.on('data', (chunk: Buffer) => {
-      this.#total += chunk.length;
-      if (this.maxBytes !== undefined && this.#total > this.maxBytes) {
-        const err = new BodyTooLargeError(this.maxBytes);
-        this.#error = err;
-        req.pause();
-        this.#current?.destroy(err);
-        this.onTooLarge(err);
-        return;
-      }
-      if (this.#kept !== undefined) {
-        if (this.#keptBytes + chunk.length <= this.keepBytes && (this.budget?.take(chunk.length) ?? true)) {
-          this.#kept.push(chunk);
-          this.#keptBytes += chunk.length;
-        } else {
-          this.release();
+    req.readBody({
+      onData: (chunk) => {
+        this.#total += chunk.length;
+        if (this.maxBytes !== undefined && this.#total > this.maxBytes) {
+          const err = new BodyTooLargeError(this.maxBytes);
+          this.#error = err;
+          req.pause();
+          this.#current?.destroy(err);
+          this.onTooLarge(err);
+          return;
         }
-      }
-      const current = this.#current;
-      if (current === undefined || current.destroyed || !current.push(chunk)) req.pause();
-    });
-    req.on('end', () => {
-      this.#ended = true;
-      const current = this.#current;
-      if (current !== undefined && !current.destroyed) current.push(null);
-    });
-    req.on('error', (err) => {
-      this.#error = err;
-      this.#current?.destroy(err);
+        if (this.#kept !== undefined) {
+          if (this.#keptBytes + chunk.length <= this.keepBytes && (this.budget?.take(chunk.length) ?? true)) {
+            this.#kept.push(chunk);
+            this.#keptBytes += chunk.length;
+          } else {
+            this.release();
+          }
+        }
+        const current = this.#current;
+        if (current === undefined || current.destroyed || !current.push(chunk)) req.pause();
+      },
+      onEnd: () => {
+        this.#ended = true;
+        const current = this.#current;
+        if (current !== undefined && !current.destroyed) current.push(null);
+      },
+      onError: (err) => {
+        this.#error = err;
+        this.#current?.destroy(err);
+      },
     });
   }
 }

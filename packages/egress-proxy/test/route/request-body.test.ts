@@ -1,10 +1,49 @@
-import type { IncomingMessage } from 'node:http';
-import { PassThrough, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import t from 'tap';
+import type { BodySink, BodySource } from '../../src/listener/app-request.js';
 import { type BodyTooLargeError, RequestBody } from '../../src/route/request-body.js';
 
-function fakeRequest(): PassThrough & IncomingMessage {
-  return new PassThrough() as PassThrough & IncomingMessage;
+/** A request body as the connection delivers it: nothing moves while paused. */
+class FakeBody implements BodySource {
+  paused = true;
+  #sink: BodySink | undefined;
+  readonly #queue: (Buffer | null)[] = [];
+
+  pause(): void {
+    this.paused = true;
+  }
+
+  resume(): void {
+    this.paused = false;
+    this.#flush();
+  }
+
+  readBody(sink: BodySink): void {
+    this.#sink = sink;
+  }
+
+  write(text: string): void {
+    this.#queue.push(Buffer.from(text));
+    this.#flush();
+  }
+
+  end(text?: string): void {
+    if (text !== undefined) this.#queue.push(Buffer.from(text));
+    this.#queue.push(null);
+    this.#flush();
+  }
+
+  #flush(): void {
+    while (!this.paused && this.#sink !== undefined && this.#queue.length > 0) {
+      const chunk = this.#queue.shift() as Buffer | null;
+      if (chunk === null) this.#sink.onEnd();
+      else this.#sink.onData(chunk);
+    }
+  }
+}
+
+function fakeRequest(): FakeBody {
+  return new FakeBody();
 }
 
 async function drain(stream: Readable): Promise<string> {

@@ -1,0 +1,219 @@
+/**
+ * The response to one app request, written straight to the connection's socket: the status line
+ * and headers wait for the first body bytes (or the end) so they leave in one write; the body is
+ * framed by its Content-Length, else chunked (HTTP/1.1) or by the close (HTTP/1.0); no body for
+ * HEAD, 204 and 304. `write` reports backpressure like a stream's; `close` listeners run once,
+ * when the response has been flushed or the connection went away first.
+ */
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
+
+export type ResponseHeaders = Readonly<Record<string, string | readonly string[]>> | readonly string[];
+
+/** What a response needs of its connection. */
+export interface ResponseOwner {
+  readonly socket: Socket;
+  /** The response has been written whole (`keepAlive`: the connection may serve another request). */
+  responseDone(res: AppResponse, keepAlive: boolean): void;
+}
+
+/** Field bytes that would split or end a header line (RFC 9110 §5.5). */
+const UNSAFE = /[\r\n\0]/;
+
+enum Framing {
+  None,
+  Length,
+  Chunked,
+  UntilClose,
+}
+
+export class AppResponse {
+  headersSent = false;
+  /** The last byte has been handed to the socket. */
+  ended = false;
+  /** Closed: flushed whole, destroyed, or the connection went away. */
+  destroyed = false;
+  #head: string | undefined;
+  #framing = Framing.None;
+  #keepAlive: boolean;
+  #onClose: (() => void)[] | undefined;
+  #onDrain: (() => void) | undefined;
+
+  constructor(
+    private readonly owner: ResponseOwner,
+    /** A HEAD request: the response has no body whatever its headers say. */
+    private readonly bodyless: boolean,
+    /** HTTP/1.1 (chunked framing is possible). */
+    private readonly http11: boolean,
+    keepAlive: boolean,
+  ) {
+    this.#keepAlive = keepAlive;
+  }
+
+  /** Bytes queued in the socket (views of an upstream read buffer may be among them). */
+  get writableLength(): number {
+    return this.owner.socket.writableLength;
+  }
+
+  /** Runs `fn` once the response is closed (flushed whole or cut off). */
+  onClose(fn: () => void): void {
+    if (this.destroyed) {
+      fn();
+      return;
+    }
+    if (this.#onClose === undefined) this.#onClose = [fn];
+    else this.#onClose.push(fn);
+  }
+
+  /** Runs `fn` once when the socket can take more after a `write` returned false. */
+  onceDrain(fn: () => void): void {
+    this.#onDrain = fn;
+  }
+
+  /** The connection's side: the socket drained. */
+  drained(): void {
+    const fn = this.#onDrain;
+    this.#onDrain = undefined;
+    fn?.();
+  }
+
+  /** The interim `100 Continue` (the client waits for it before sending its body). */
+  writeContinue(): void {
+    if (!this.headersSent && !this.destroyed) this.owner.socket.write('HTTP/1.1 100 Continue\r\n\r\n', 'latin1');
+  }
+
+  /** Sets the status and headers; throws on header bytes that are not allowed (nothing is written then). */
+  writeHead(status: number, headers: ResponseHeaders): void {
+    if (this.headersSent) throw new Error('the response head was already written');
+    let head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n`;
+    let length = -1;
+    let close = false;
+    const add = (name: string, value: string) => {
+      if (UNSAFE.test(name) || UNSAFE.test(value) || name === '') throw new Error(`an invalid response header (${name.slice(0, 64)})`);
+      const lower = name.toLowerCase();
+      if (lower === 'content-length') {
+        length = Number(value);
+        return; // written below with the framing
+      }
+      if (lower === 'connection') {
+        if (value.toLowerCase().includes('close')) close = true;
+        return; // set below from the connection's state
+      } else if (lower === 'transfer-encoding') return; // the framing is ours
+      head += `${name}: ${value}\r\n`;
+    };
+    if (Array.isArray(headers)) {
+      for (let i = 0; i < headers.length; i += 2) add(headers[i] as string, headers[i + 1] as string);
+    } else {
+      const record = headers as Readonly<Record<string, string | readonly string[]>>;
+      for (const name in record) {
+        const value = record[name] as string | readonly string[];
+        if (typeof value === 'string') add(name, value);
+        else for (const v of value) add(name, v);
+      }
+    }
+    if (this.bodyless || status === 204 || status === 304 || status < 200) this.#framing = Framing.None;
+    else if (length >= 0) {
+      this.#framing = Framing.Length;
+      head += `content-length: ${length}\r\n`;
+    } else if (this.http11) {
+      this.#framing = Framing.Chunked;
+      head += 'transfer-encoding: chunked\r\n';
+    } else {
+      this.#framing = Framing.UntilClose;
+      close = true;
+    }
+    if (length >= 0 && this.#framing === Framing.None) head += `content-length: ${length}\r\n`;
+    if (close) this.#keepAlive = false;
+    if (!this.#keepAlive) head += 'connection: close\r\n';
+    else if (!this.http11) head += 'connection: keep-alive\r\n';
+    this.#head = `${head}\r\n`;
+    this.headersSent = true;
+  }
+
+  /**
+   * Takes back a head no byte of which has reached the socket (nothing was written after it), so
+   * a proxy-made error can still answer; false once anything is out.
+   */
+  withdrawHead(): boolean {
+    if (this.#head === undefined || this.ended || this.destroyed) return false;
+    this.#head = undefined;
+    this.headersSent = false;
+    return true;
+  }
+
+  /** Whether the connection stays open after this response (known once the head is written). */
+  get keepAlive(): boolean {
+    return this.#keepAlive;
+  }
+
+  /** Asks for the connection to close after this response (before its head: `connection: close`). */
+  closeAfter(): void {
+    this.#keepAlive = false;
+  }
+
+  /** Writes body bytes; false when the socket is full (then wait for `onceDrain`). */
+  write(chunk: Buffer | string): boolean {
+    const socket = this.owner.socket;
+    if (this.destroyed || this.ended || socket.destroyed) return false;
+    const head = this.#head;
+    const size = typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
+    if (size === 0 && head === undefined) return socket.writableLength === 0 || !socket.writableNeedDrain;
+    socket.cork();
+    if (head !== undefined) {
+      this.#head = undefined;
+      socket.write(head, 'latin1');
+    }
+    if (this.#framing === Framing.Chunked) {
+      if (size > 0) {
+        socket.write(`${size.toString(16)}\r\n`, 'latin1');
+        socket.write(chunk);
+        socket.write('\r\n', 'latin1');
+      }
+    } else if (this.#framing !== Framing.None && size > 0) socket.write(chunk);
+    socket.uncork();
+    return !socket.writableNeedDrain;
+  }
+
+  /** Ends the response (with a last chunk of body); the close listeners run once it is flushed. */
+  end(chunk?: Buffer | string): void {
+    const socket = this.owner.socket;
+    if (this.destroyed || this.ended || socket.destroyed) return;
+    if (!this.headersSent) {
+      const length = chunk === undefined ? 0 : typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
+      this.writeHead(200, ['content-length', String(length)]);
+    }
+    socket.cork();
+    if (chunk !== undefined) this.write(chunk);
+    else if (this.#head !== undefined) {
+      socket.write(this.#head, 'latin1');
+      this.#head = undefined;
+    }
+    this.ended = true;
+    const last = this.#framing === Framing.Chunked ? '0\r\n\r\n' : '';
+    socket.write(last, 'latin1', () => this.#flushed());
+    socket.uncork();
+  }
+
+  #flushed(): void {
+    if (this.destroyed) return;
+    this.owner.responseDone(this, this.#keepAlive && this.#framing !== Framing.UntilClose);
+    this.closed();
+  }
+
+  /** Cuts the response off: the connection is destroyed (the app sees a reset). */
+  destroy(): void {
+    if (this.destroyed) return;
+    this.owner.socket.destroy();
+    this.closed();
+  }
+
+  /** The connection's side: the response is over (flushed, or the socket went away). */
+  closed(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    this.#onDrain = undefined;
+    const listeners = this.#onClose;
+    this.#onClose = undefined;
+    if (listeners !== undefined) for (const fn of listeners) fn();
+  }
+}
