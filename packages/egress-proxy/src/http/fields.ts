@@ -18,6 +18,11 @@ export function headLines(text: string, fail: (detail: string) => Error): string
   return lines;
 }
 
+/** Whether `value` may be sent as a field value as it is (no CR, LF, NUL or other control bytes). */
+export function isFieldValue(value: string): boolean {
+  return FIELD_VALUE.test(value);
+}
+
 /** Checks a field line's syntax and returns the index of its colon (the name is before it). */
 export function fieldColon(line: string, fail: (detail: string) => Error): number {
   const c0 = line.charCodeAt(0);

@@ -7,6 +7,7 @@
  */
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
+import { DIGITS, hasToken, isFieldValue, TOKEN } from '../http/fields.js';
 
 export type ResponseHeaders = Readonly<Record<string, string | readonly string[]>> | readonly string[];
 
@@ -17,8 +18,21 @@ export interface ResponseOwner {
   responseDone(res: AppResponse, keepAlive: boolean): void;
 }
 
-/** Field bytes that would split or end a header line (RFC 9110 §5.5). */
-const UNSAFE = /[\r\n\0]/;
+/**
+ * The `Date` a response without one gets (RFC 9110 §6.6.1: a proxy forwarding a response without
+ * Date adds one; its own responses need one too). A cache of the clock, one string a second.
+ */
+let dateSecond = -1;
+let dateValue = '';
+function httpDate(): string {
+  const now = Date.now();
+  const second = Math.floor(now / 1000);
+  if (second !== dateSecond) {
+    dateSecond = second;
+    dateValue = new Date(now).toUTCString();
+  }
+  return dateValue;
+}
 
 enum Framing {
   None,
@@ -88,15 +102,19 @@ export class AppResponse {
     let head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n`;
     let length = -1;
     let close = false;
+    let dated = false;
     const add = (name: string, value: string) => {
-      if (UNSAFE.test(name) || UNSAFE.test(value) || name === '') throw new Error(`an invalid response header (${name.slice(0, 64)})`);
+      // As Node's writeHead: a name or value that is not a valid field is refused, nothing sent.
+      if (!TOKEN.test(name) || !isFieldValue(value)) throw new Error(`an invalid response header (${name.slice(0, 64)})`);
       const lower = name.toLowerCase();
+      if (lower === 'date') dated = true;
       if (lower === 'content-length') {
+        if (!DIGITS.test(value)) throw new Error('an invalid response Content-Length');
         length = Number(value);
         return; // written below with the framing
       }
       if (lower === 'connection') {
-        if (value.toLowerCase().includes('close')) close = true;
+        if (hasToken(value.toLowerCase(), 'close')) close = true;
         return; // set below from the connection's state
       } else if (lower === 'transfer-encoding') return; // the framing is ours
       head += `${name}: ${value}\r\n`;
@@ -123,6 +141,7 @@ export class AppResponse {
       close = true;
     }
     if (length >= 0 && this.#framing === Framing.None) head += `content-length: ${length}\r\n`;
+    if (!dated) head += `date: ${httpDate()}\r\n`;
     if (close) this.#keepAlive = false;
     if (!this.#keepAlive) head += 'connection: close\r\n';
     else if (!this.http11) head += 'connection: keep-alive\r\n';

@@ -300,9 +300,11 @@ export class Connection implements ResponseOwner, RequestSink {
 
   /** Bytes after the last request this connection serves: logged once, dropped, reading stops. */
   #trailing(bytes: Buffer, reason: string): void {
+    const first = !this.#closing;
     this.#closing = true;
     this.#buf = undefined;
     this.socket.pause();
+    if (!first) return;
     this.env.logger.info(
       {
         reason,
