@@ -14,6 +14,8 @@ export type ResponseHeaders = Readonly<Record<string, string | readonly string[]
 /** What a response needs of its connection. */
 export interface ResponseOwner {
   readonly socket: Socket;
+  /** `keep-alive: timeout=N` and its CRLF, so clients let an idle connection go before the listener does. */
+  readonly keepAliveHint: string;
   /** The response has been written whole (`keepAlive`: the connection may serve another request). */
   responseDone(res: AppResponse, keepAlive: boolean): void;
 }
@@ -144,7 +146,7 @@ export class AppResponse {
     if (!dated) head += `date: ${httpDate()}\r\n`;
     if (close) this.#keepAlive = false;
     if (!this.#keepAlive) head += 'connection: close\r\n';
-    else if (!this.http11) head += 'connection: keep-alive\r\n';
+    else head += this.http11 ? this.owner.keepAliveHint : `connection: keep-alive\r\n${this.owner.keepAliveHint}`;
     this.#head = `${head}\r\n`;
     this.headersSent = true;
   }

@@ -33,6 +33,8 @@ export interface ConnectionEnv {
   limits: RequestLimits;
   headersTimeoutMs: number;
   keepAliveTimeoutMs: number;
+  /** The `keep-alive: timeout=N` line of keep-alive responses (as Node's server sent). */
+  keepAliveHint: string;
   logger: Logger;
   events: ListenerEvents;
   request: RequestHandler;
@@ -68,12 +70,14 @@ export class Connection implements ResponseOwner, RequestSink {
   #driving = false;
   /** Handed off (CONNECT, upgrade) or closed: the socket is no longer read here. */
   #off = false;
+  readonly keepAliveHint: string;
 
   constructor(
     readonly socket: Socket,
     private readonly env: ConnectionEnv,
   ) {
     this.#parser = new RequestParser(env.limits);
+    this.keepAliveHint = env.keepAliveHint;
     this.#waitSince = performance.now();
     socket.on('data', this.#onData);
     socket.on('end', this.#onEnd);

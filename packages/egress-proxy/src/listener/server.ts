@@ -35,6 +35,8 @@ export class Listener {
       },
       headersTimeoutMs: config.headers_timeout_ms,
       keepAliveTimeoutMs: config.keep_alive_timeout_ms,
+      // Whole seconds, rounded down: the sweep closes a connection only after the full timeout.
+      keepAliveHint: `keep-alive: timeout=${Math.max(1, Math.floor(config.keep_alive_timeout_ms / 1000))}\r\n`,
       logger,
       events,
       request: handler,

@@ -76,7 +76,10 @@ t.test('pipelined requests: one at a time, answered in order', async (t) => {
   await new Promise((r) => setTimeout(r, 100));
   t.equal(seen.length, 1, 'the pipelined request waits for the first answer');
   await waitFor(() => c.received().endsWith('/next'), { what: 'both answers' });
-  t.equal(undated(c.received()), 'HTTP/1.1 200 OK\r\ncontent-length: 4\r\n\r\nslowHTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\n/next');
+  t.equal(
+    undated(c.received()),
+    'HTTP/1.1 200 OK\r\ncontent-length: 4\r\nkeep-alive: timeout=60\r\n\r\nslowHTTP/1.1 200 OK\r\ncontent-length: 5\r\nkeep-alive: timeout=60\r\n\r\n/next',
+  );
   t.equal(c.received().match(/\r\ndate: /g)?.length, 2, 'each answer dated');
   t.notOk(c.closed(), 'kept alive');
 });
@@ -108,7 +111,7 @@ t.test('response framing: chunked without a length, none for HEAD, HTTP/1.0 by t
   t.teardown(() => kept.socket.destroy());
   kept.socket.write('GET /length HTTP/1.0\r\nConnection: keep-alive\r\n\r\n');
   await waitFor(() => kept.received().endsWith('hello'), { what: 'the HTTP/1.0 keep-alive answer' });
-  t.match(kept.received(), /connection: keep-alive\r\n/);
+  t.match(kept.received(), /connection: keep-alive\r\nkeep-alive: timeout=60\r\n/);
   t.notOk(kept.closed());
 });
 
