@@ -52,7 +52,7 @@ export class BlockData implements BatchData, BlockLines {
     readonly idPrefix: string,
     readonly now: string,
   ) {
-    this.count = block.starts.length;
+    this.count = block.count;
     const first = block.starts[0] ?? 0;
     this.bytes = this.count === 0 ? 0 : (block.nexts[this.count - 1] as number) - block.base - first;
   }

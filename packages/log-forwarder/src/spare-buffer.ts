@@ -1,3 +1,5 @@
+import { isReadBuffer } from './source/read-buffers.js';
+
 /**
  * Encode buffers handed out for a write or a request and taken back once it is done, so a sink
  * encodes into the same memory again instead of leaving a buffer per request to the GC (big
@@ -28,8 +30,9 @@ export class SpareBuffer {
     const at = this.#lent.indexOf(buf);
     if (at < 0) return;
     this.#lent.splice(at, 1);
-    // Only a buffer of its own: small ones are slices of Buffer's shared pool.
-    if (!reuse || buf.byteOffset !== 0 || buf.buffer.byteLength <= Buffer.poolSize) return;
+    // Only a buffer of its own: small ones are slices of Buffer's shared pool, and a read buffer
+    // (raw lines sent as read) goes back to the tailers once its batch is acknowledged.
+    if (!reuse || buf.byteOffset !== 0 || buf.buffer.byteLength <= Buffer.poolSize || isReadBuffer(buf)) return;
     this.#spares.push(Buffer.from(buf.buffer, 0, buf.buffer.byteLength));
   }
 }

@@ -19,6 +19,7 @@ import type { SinkContext, SinkFactory } from '../sink/sink.js';
 import { FileSource, type SourceHost } from '../source/file-source.js';
 import type { FileSourceConfig } from '../source/index.js';
 import type { LineBlock } from '../source/lines.js';
+import { ReadBuffers } from '../source/read-buffers.js';
 import type { Lane, Tailer } from '../source/tailer.js';
 import { Checkpoints } from './checkpoints.js';
 import { drain } from './drain.js';
@@ -44,6 +45,9 @@ export class Pipeline {
   readonly sources = new Map<string, FileSource>();
   readonly sinks = new Map<string, SinkRunner>();
   readonly budget: InFlightBudget;
+  /** The tailers' read buffers, back from the sinks once acknowledged. */
+  readonly readBuffers: ReadBuffers;
+  #trimTimer: NodeJS.Timeout | undefined;
   readonly checkpoints: Checkpoints;
   readonly #routes: Routes;
   readonly #log: Logger;
@@ -83,6 +87,7 @@ export class Pipeline {
       this.sinks.set(name, runner);
     }
     this.budget = new InFlightBudget(config.max_in_flight_bytes, this.sinks.keys());
+    this.readBuffers = new ReadBuffers(config.max_in_flight_bytes);
     this.checkpoints = new Checkpoints(stateDir, () => this.#allTailers(), this.budget, this.#log, this.#m);
     this.#routes = new Routes(
       (config.transforms ?? {}) as Record<string, { type: string; inputs: string[] }>,
@@ -106,6 +111,8 @@ export class Pipeline {
       release: (lane, n) => this.budget.release(lane.sink, n),
       held: (lane, delta) => this.budget.hold(lane.sink, delta),
       dispatch: (t, lane, d, safeEnd) => this.#dispatch(t, lane, d, safeEnd),
+      readBuffer: (size) => this.readBuffers.take(size),
+      returnBuffer: (buf) => this.readBuffers.give(buf),
       sinksOf: (source) => this.#routes.sinksOf(source),
       readBytes: (t, n) => this.#m.readBytes.inc({ source: t.source, file: t.path }, n),
       truncated: (t) => {
@@ -169,11 +176,17 @@ export class Pipeline {
     }
     const cursor = lane.cursor;
     const end = Math.max(safeEnd, cursor.handedOut);
-    if (!out && end === cursor.handedOut) return;
+    // A block's read buffer has one owner, this lane's sink: it comes back once the sink is done.
+    const chunk = d.block?.chunk;
+    if (!out && end === cursor.handedOut) {
+      if (chunk) this.readBuffers.give(chunk);
+      return;
+    }
     const runner = route?.runner;
     const budget = this.budget.sinks.get(lane.sink);
     const range: CursorRange = cursor.push(end, out && runner ? [runner.name] : []);
     if (!out || !runner || !budget) {
+      if (chunk) this.readBuffers.give(chunk);
       this.checkpoints.changed();
       return;
     }
@@ -183,6 +196,7 @@ export class Pipeline {
     this.#m.sinkEvents.inc({ sink: runner.name }, count);
     runner.enqueue(
       new SinkBatch(out, () => {
+        if (chunk) this.readBuffers.give(chunk);
         this.#m.sinkAcked.inc({ sink: runner.name }, count);
         const full = this.budget.acked(budget, bytes);
         cursor.ack(range, runner.name);
@@ -258,6 +272,8 @@ export class Pipeline {
     await this.checkpoints.save();
     for (const source of this.sources.values()) source.begin();
     this.checkpoints.every(this.config.checkpoint_interval_ms);
+    this.#trimTimer = setInterval(() => this.readBuffers.trim(), 1000);
+    this.#trimTimer.unref();
     this.#started = true;
   }
 
@@ -289,6 +305,7 @@ export class Pipeline {
   async stop(): Promise<void> {
     this.budget.close();
     this.checkpoints.stopTimer();
+    clearInterval(this.#trimTimer);
     for (const r of this.sinks.values()) r.abandon();
     await Promise.all([...this.sources.values()].map((s) => s.stop()));
     await this.checkpoints.save(true);

@@ -32,7 +32,11 @@ export interface EventBatch {
   ids(): readonly string[];
   /** The lines exactly as read, each followed by `\n` (for `encoding: raw`). */
   raw(): Buffer;
-  /** Delivered (or dead-lettered / dropped by policy): the cursor may move past this batch. */
+  /**
+   * Delivered (or dead-lettered / dropped by policy): the cursor may move past this batch. Its
+   * bytes are read into again afterwards (`raw()` and the views made of it): once a sink has
+   * acknowledged a batch it must not read it or write it again, nor leave a write of it pending.
+   */
   ack(): void;
 }
 

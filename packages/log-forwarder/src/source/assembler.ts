@@ -48,9 +48,9 @@ export class EventAssembler {
   }
 
   push(block: LineBlock, file: string, now: string, nowMs: number, out: SourceRecord[]): void {
-    const { chunk, starts, ends, nexts, truncated, base } = block;
+    const { chunk, starts, ends, nexts, truncated, base, count } = block;
     let t = 0;
-    for (let i = 0; i < starts.length; i++) {
+    for (let i = 0; i < count; i++) {
       const s = starts[i] as number;
       const e = ends[i] as number;
       const line = chunk.toString('utf8', s, e);

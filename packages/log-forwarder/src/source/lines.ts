@@ -10,16 +10,43 @@ export interface LineBlock {
   readonly chunk: Buffer;
   /** Offset of `chunk[0]` in the file. */
   readonly base: number;
+  /** Lines in the block (the arrays below may be longer). */
+  readonly count: number;
   /** Per line: first byte inside `chunk`. */
-  readonly starts: readonly number[];
+  readonly starts: ArrayLike<number>;
   /** Per line: one past the last content byte inside `chunk` (newline excluded). */
-  readonly ends: readonly number[];
+  readonly ends: ArrayLike<number>;
   /** Per line: file offset one past the line's newline (where the next line starts). */
-  readonly nexts: readonly number[];
+  readonly nexts: ArrayLike<number>;
   /** Indices of lines cut at `max_line_bytes`. */
   readonly truncated: readonly number[];
   /** True when every line ends in a bare `\n` and none was cut: `chunk[starts[0]..nexts[last]]` is the raw text. */
   contiguous: boolean;
+}
+
+/**
+ * Per-line offsets, grown on demand. A read buffer that is reused keeps its own (see
+ * read-buffers.ts): its blocks point into them, so a block of a reused buffer costs no
+ * allocation. (Arrays of their own per block were ~29 KB per 256 KiB read, kept until the sink
+ * acknowledged it: promoted, and most of what the old generation collected.)
+ */
+export class LineOffsets {
+  starts = new Int32Array(1024);
+  ends = new Int32Array(1024);
+  nexts = new Float64Array(1024);
+
+  grow(): void {
+    const n = this.starts.length * 2;
+    const starts = new Int32Array(n);
+    const ends = new Int32Array(n);
+    const nexts = new Float64Array(n);
+    starts.set(this.starts);
+    ends.set(this.ends);
+    nexts.set(this.nexts);
+    this.starts = starts;
+    this.ends = ends;
+    this.nexts = nexts;
+  }
 }
 
 export interface SplitResult {
@@ -45,18 +72,20 @@ function utf8Boundary(chunk: Buffer, from: number, cut: number): number {
 const NONE: readonly number[] = Object.freeze([]);
 
 /**
+ * Where a split writes the offsets of a chunk that has none of its own, shared by every splitter
+ * (a split runs to its end without yielding, and its block gets exact-size copies: plain arrays,
+ * as typed ones per block are external memory each, which makes V8 start major GCs far more
+ * often). One per splitter would be 16 KB per tailed file.
+ */
+const SCRATCH = new LineOffsets();
+
+/**
  * Splits file chunks into lines. State: whether an over-long line is being skipped (its head was
  * emitted; the rest up to its newline is dropped).
  */
 export class LineSplitter {
   #skipping = false;
-  // Scratch per-line offsets, reused by every split and grown on demand; each block gets
-  // exact-size copies. Arrays grown by push left ~100 B of garbage per line. (Typed arrays as the
-  // block's own were measured worse: each backing store is external memory, and V8 starts a
-  // major GC far more often.)
-  #starts = new Int32Array(1024);
-  #ends = new Int32Array(1024);
-  #nexts = new Float64Array(1024);
+  #into: LineOffsets = SCRATCH;
   #n = 0;
 
   constructor(readonly maxLineBytes: number) {}
@@ -72,44 +101,39 @@ export class LineSplitter {
 
   #add(start: number, end: number, next: number): void {
     const n = this.#n;
-    if (n === this.#starts.length) {
-      const starts = new Int32Array(n * 2);
-      const ends = new Int32Array(n * 2);
-      const nexts = new Float64Array(n * 2);
-      starts.set(this.#starts);
-      ends.set(this.#ends);
-      nexts.set(this.#nexts);
-      this.#starts = starts;
-      this.#ends = ends;
-      this.#nexts = nexts;
-    }
-    this.#starts[n] = start;
-    this.#ends[n] = end;
-    this.#nexts[n] = next;
+    const into = this.#into;
+    if (n === into.starts.length) into.grow();
+    into.starts[n] = start;
+    into.ends[n] = end;
+    into.nexts[n] = next;
     this.#n = n + 1;
   }
 
-  /** The lines added since the last block, as a block with exact-size arrays. */
+  /** The lines added since the last block, as a block. */
   #block(chunk: Buffer, base: number, truncated: readonly number[], contiguous: boolean): LineBlock {
     const n = this.#n;
+    const into = this.#into;
     this.#n = 0;
+    this.#into = SCRATCH;
+    if (into !== SCRATCH) return { chunk, base, count: n, starts: into.starts, ends: into.ends, nexts: into.nexts, truncated, contiguous };
     const starts = new Array<number>(n);
     const ends = new Array<number>(n);
     const nexts = new Array<number>(n);
     for (let i = 0; i < n; i++) {
-      starts[i] = this.#starts[i] as number;
-      ends[i] = this.#ends[i] as number;
-      nexts[i] = this.#nexts[i] as number;
+      starts[i] = into.starts[i] as number;
+      ends[i] = into.ends[i] as number;
+      nexts[i] = into.nexts[i] as number;
     }
-    return { chunk, base, starts, ends, nexts, truncated, contiguous };
+    return { chunk, base, count: n, starts, ends, nexts, truncated, contiguous };
   }
 
   /**
    * Splits `chunk` (read at file offset `base`). A trailing part without a newline is left
    * unconsumed (it is read again once more bytes arrive) unless `final` is set (the file was
-   * rotated away and will not grow): then it is emitted as the last line.
+   * rotated away and will not grow): then it is emitted as the last line. With `offsets` (the
+   * chunk's own, reused with it) the block points into them instead of arrays of its own.
    */
-  split(chunk: Buffer, base: number, final = false): SplitResult {
+  split(chunk: Buffer, base: number, final = false, offsets?: LineOffsets): SplitResult {
     const max = this.maxLineBytes;
     let truncated: number[] | undefined;
     let contiguous = true;
@@ -117,6 +141,7 @@ export class LineSplitter {
     let pos = 0;
     const len = chunk.length;
     this.#n = 0;
+    this.#into = offsets ?? SCRATCH;
 
     if (this.#skipping) {
       const nl = chunk.indexOf(10, 0);

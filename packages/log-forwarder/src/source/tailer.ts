@@ -22,6 +22,7 @@ import type { SourceRecord } from '../multiline/record.js';
 import type { EventAssembler } from './assembler.js';
 import { type FileIdentity, fingerprint, identify } from './identity.js';
 import { type LineBlock, LineSplitter } from './lines.js';
+import { offsetsOf } from './read-buffers.js';
 
 export interface TailerOptions {
   maxLineBytes: number;
@@ -49,6 +50,12 @@ export interface TailerHost {
   /** The tailer finished (rotated file read, acknowledged and closed) or failed. */
   done(tailer: Tailer): void;
   warn(tailer: Tailer, msg: string, err?: unknown): void;
+  /**
+   * A buffer of `size` bytes to read into, and the way back for one whose lines were not handed
+   * out (`dispatch` owns the buffer of a block it gets). Without them each read allocates.
+   */
+  readBuffer?(size: number): Buffer;
+  returnBuffer?(buf: Buffer): void;
 }
 
 /** Where each lane starts: `offset`, or the sink's own offset from the checkpoint. */
@@ -309,7 +316,7 @@ export class Tailer {
         const want = Math.min(readSize, limit - lane.readOffset);
         if (!this.host.tryReserve(this, lane, want)) continue;
         try {
-          const read = await this.#readOnce(lane, want, finishing && lane.readOffset + want >= limit);
+          const read = await this.#readOnce(lane, readSize, want, finishing && lane.readOffset + want >= limit);
           if (read === 'replaced') replaced = true;
           else if (read) progressed = true;
         } finally {
@@ -362,27 +369,34 @@ export class Tailer {
    * Reads once at `lane.readOffset`; returns whether any byte was consumed, or `'replaced'` (nothing
    * consumed) when the file's first bytes changed by the time the read returned.
    */
-  async #readOnce(lane: Lane, want: number, final: boolean): Promise<boolean | 'replaced'> {
-    const buf = Buffer.allocUnsafe(want);
+  async #readOnce(lane: Lane, size: number, want: number, final: boolean): Promise<boolean | 'replaced'> {
+    // Full reads (a backlog) into reusable buffers; a short read (a file being followed) gets a
+    // buffer of its size, as would a lane whose assembler may keep views of it (partial records).
+    const buf = (want === size && lane.assembler.fast && this.host.readBuffer?.(size)) || Buffer.allocUnsafe(want);
     const before = lane.readOffset;
     const { bytesRead } = await this.fh.read(buf, 0, want, before);
     if (bytesRead === 0) {
+      this.host.returnBuffer?.(buf);
       lane.scanned = before;
       return false;
     }
-    const chunk = bytesRead === want ? buf : buf.subarray(0, bytesRead);
+    const chunk = bytesRead === buf.length ? buf : buf.subarray(0, bytesRead);
     // copytruncate: the file may have been truncated and written past `before` again between the
     // check in #loop and this read; the chunk would then be new content at the old offset, emitted
     // now and again after the restart at 0. Such a file no longer starts with the same bytes.
-    if (!this.#headIntact(before, chunk)) return 'replaced';
-    const split = lane.splitter.split(chunk, before, final);
+    if (!this.#headIntact(before, chunk)) {
+      this.host.returnBuffer?.(buf);
+      return 'replaced';
+    }
+    const split = lane.splitter.split(chunk, before, final, offsetsOf(buf));
     lane.readOffset = split.consumedTo;
     lane.scanned = before + bytesRead;
     if (split.consumedTo > this.#frontier) {
       this.host.readBytes(this, split.consumedTo - Math.max(before, this.#frontier));
       this.#frontier = split.consumedTo;
     }
-    if (split.block.starts.length > 0 || split.consumedTo > before) this.#emitBlock(lane, split.block, split.consumedTo);
+    if (split.block.count > 0 || split.consumedTo > before) this.#emitBlock(lane, split.block, split.consumedTo);
+    else this.host.returnBuffer?.(buf);
     return split.consumedTo > before;
   }
 

@@ -1,9 +1,9 @@
 import t from 'tap';
-import { LineSplitter, lineOffset } from '../../src/source/lines.js';
+import { LineOffsets, LineSplitter, lineOffset } from '../../src/source/lines.js';
 
 function texts(r: ReturnType<LineSplitter['split']>): string[] {
   const b = r.block;
-  return b.starts.map((s, i) => b.chunk.toString('utf8', s, b.ends[i]));
+  return Array.from({ length: b.count }, (_, i) => b.chunk.toString('utf8', b.starts[i], b.ends[i]));
 }
 
 t.test('splits complete lines and leaves a trailing partial line unconsumed', async (t) => {
@@ -70,4 +70,22 @@ t.test('line of exactly max bytes waits for its newline, is not truncated', asyn
   const r = s.split(Buffer.from('12345\n'), 0);
   t.same(texts(r), ['12345']);
   t.same(r.block.truncated, []);
+});
+
+t.test("with the chunk's own offsets the block points into them, grown as needed and reused", async (t) => {
+  const s = new LineSplitter(1024);
+  const offsets = new LineOffsets();
+  const many = Buffer.from('x\n'.repeat(3000));
+  const r = s.split(many, 0, false, offsets);
+  t.equal(r.block.count, 3000);
+  t.equal(r.block.starts, offsets.starts, 'no array of its own');
+  t.ok(offsets.starts.length >= 3000, 'grown past its first 1024 lines');
+  t.equal(lineOffset(r.block, 2999), 5998);
+  t.equal(r.block.nexts[2999], 6000);
+  const again = s.split(Buffer.from('ab\ncd\n'), 100, false, offsets);
+  t.same(texts(again), ['ab', 'cd']);
+  t.equal(again.block.starts, offsets.starts);
+  const own = s.split(Buffer.from('ef\n'), 0);
+  t.not(own.block.starts, offsets.starts, 'without offsets: arrays of its own');
+  t.same(texts(own), ['ef']);
 });

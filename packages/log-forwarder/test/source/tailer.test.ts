@@ -27,7 +27,7 @@ function recordingHost() {
     held: () => undefined,
     dispatch: (_t, _lane, d) => {
       const b = d.block;
-      if (b) for (let i = 0; i < b.starts.length; i++) lines.push(b.chunk.subarray(b.starts[i], b.ends[i]).toString());
+      if (b) for (let i = 0; i < b.count; i++) lines.push(b.chunk.subarray(b.starts[i], b.ends[i]).toString());
       for (const r of d.records ?? []) lines.push(String(r.event.message));
     },
     readBytes: () => undefined,
