@@ -5,6 +5,9 @@
 // run, then medians and the ratios to rsyslog. LINES=… backlog size, RUNS=3 for medians,
 // CASES=… to pick cases (the names in CASE_NAMES below), BINS=old=/tmp/old.mjs,new=… to measure
 // several builds of the bundle in the same run (default: the bundle that ships; BIN=… for one).
+// NODE_ARGS=… adds Node flags to every forwarder, SOURCE_EXTRA / SINK_EXTRA / FORWARDER_EXTRA (JSON)
+// keys to its source / sink / top-level config; with a `_<label>` suffix each applies to one of BINS only (the same
+// build under two labels compares flags or settings in one run).
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -59,18 +62,24 @@ mkdirSync(logs);
 const backlog = join(logs, 'app.log');
 await makeBacklog(backlog, LINES);
 
+/** The JSON config keys of env `name`, then of `name_<label>` for this build. */
+function extra(name, bin) {
+  return { ...JSON.parse(process.env[name] ?? '{}'), ...JSON.parse(process.env[`${name}_${bin.label}`] ?? '{}') };
+}
+
 /** A forwarder with one sink (`sink`: its required keys only, so every other key has its default). */
 function forwarder(bin, name, sink) {
   const dir = join(work, name);
   mkdirSync(dir, { recursive: true });
   const config = writeForwarderConfig(join(dir, 'config.json'), join(dir, 'state'), {
-    sources: { app: { type: 'file', include: [join(logs, '*.log')], start_at: 'beginning' } },
-    sinks: { out: { inputs: ['app'], ...sink, ...JSON.parse(process.env.SINK_EXTRA ?? '{}') } },
-    ...JSON.parse(process.env.FORWARDER_EXTRA ?? '{}'),
+    sources: { app: { type: 'file', include: [join(logs, '*.log')], start_at: 'beginning', ...extra('SOURCE_EXTRA', bin) } },
+    sinks: { out: { inputs: ['app'], ...sink, ...extra('SINK_EXTRA', bin) } },
+    ...extra('FORWARDER_EXTRA', bin),
   });
   const args = [
     ...nodeFlags('log-forwarder'),
     ...(process.env.NODE_ARGS ? process.env.NODE_ARGS.split(' ') : []),
+    ...(process.env[`NODE_ARGS_${bin.label}`]?.split(' ') ?? []),
     bin.path,
     'run',
     '-c',
