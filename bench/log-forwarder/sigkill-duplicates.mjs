@@ -4,7 +4,7 @@
 // lines (quotes included) at RATE lines/s; the shipped bundle is SIGKILLed KILLS times at random
 // moments and restarted from its checkpoint; at the end every line must have arrived (lost = 0)
 // and the repeats each restart caused are compared with the in-flight window (the default
-// `max_in_flight_bytes`, 16 MiB, in lines), which bounds them.
+// `max_in_flight_bytes`, 8 MiB, in lines), which bounds them.
 //
 // Usage: node bench/log-forwarder/sigkill-duplicates.mjs   (CASES=file,http KILLS=10 RATE=50000)
 import { spawn } from 'node:child_process';
@@ -24,7 +24,7 @@ const KILLS = Number(process.env.KILLS ?? 10);
 const RATE = Number(process.env.RATE ?? 50_000);
 const KILL_MIN_MS = Number(process.env.KILL_MIN_MS ?? 1000);
 const KILL_MAX_MS = Number(process.env.KILL_MAX_MS ?? 3000);
-const WINDOW_BYTES = 16 * 1024 * 1024; // the default max_in_flight_bytes
+const WINDOW_BYTES = 8 * 1024 * 1024; // the default max_in_flight_bytes
 
 const UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36';
 const line = (n) => `10.0.0.1 - - [02/Dec/2026:10:00:00 +0000] "GET /items/${String(n).padStart(9, '0')} HTTP/1.1" 200 512 "-" "${UA}"`;

@@ -15,7 +15,9 @@ export function forwarderSchema(sinks: readonly SinkFactory[] = sinkFactories) {
       }),
       max_in_flight_bytes: Type.Integer({
         minimum: 65536,
-        default: 16777216,
+        // 8 MiB: what a remote sink holds in flight by default (its own max_in_flight_bytes); more
+        // only waited in its queue, and made a larger peak RSS and more repeats after a crash.
+        default: 8388608,
         description:
           "Bytes read and not yet acknowledged (and checkpointed), at most. Each sink gets an equal share; when a sink's share is reached, reading pauses for that sink only (the others keep reading; its backlog waits in the files).",
       }),

@@ -20,7 +20,7 @@ t.test('a minimal config is valid and gets the documented defaults', async (t) =
   const s = r.config.sources.app;
   t.equal(s?.start_at, 'beginning');
   t.equal(s?.max_line_bytes, 65536);
-  t.equal(r.config.max_in_flight_bytes, 16777216);
+  t.equal(r.config.max_in_flight_bytes, 8388608);
   t.same(r.config.transforms, {});
 });
 
