@@ -6,8 +6,10 @@
 // latency each proxy adds at a fixed 1,000 req/s.
 //
 // Usage: node bench/egress-proxy/run.mjs            (BENCH_DURATION_S=5, BENCH_CONNECTIONS=50,
+//        BENCH_FIXED_S=… seconds at the fixed rate (default BENCH_DURATION_S),
 //        BENCH_ALLOC=1 BENCH_STRACE=1 for JS bytes allocated and syscalls per request)
 //        PEERS=nginx,outrigger,outrigger\ base BASE_BIN=/tmp/main/egress-proxy.mjs node ...  (before/after)
+//        PEERS='nginx,outrigger,outrigger + --optimize-for-size' node ...  (Node flags added to the shipped ones)
 // The 'raw data path (prototype)' peer is bench/egress-proxy/raw-path.mjs (see its header).
 // Needs: nginx, haproxy, wrk on PATH; `npm run build` done (it measures the bundle that ships).
 import { execFile, spawn } from 'node:child_process';
@@ -35,6 +37,8 @@ const ALLOC = process.env.BENCH_ALLOC === '1';
 const STRACE = process.env.BENCH_STRACE === '1';
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const RATE = 1000;
+// Seconds of the fixed-rate run (its p99 is the 1 % tail of RATE × this many requests).
+const FIXED_S = Number(process.env.BENCH_FIXED_S ?? process.env.BENCH_DURATION_S ?? 5);
 const TICK = 100; // CLK_TCK on Linux
 
 const dir = mkdtempSync(join(tmpdir(), 'bench-egress-'));
@@ -155,7 +159,9 @@ const upstreamUrl = `http://127.0.0.1:${upstream.port}`;
 
 async function startPeer(name) {
   const port = await freePort();
-  switch (name) {
+  // 'outrigger + <node flags>': the shipped bundle with its flags and these after them.
+  const plus = /^outrigger \+ (.+)$/.exec(name);
+  switch (plus ? 'outrigger' : name) {
     case 'direct':
       return { port: upstream.port, pid: undefined };
     case 'nginx':
@@ -225,6 +231,7 @@ fastify.listen({ port: ${port}, host: '127.0.0.1' });`,
       // the variants show the memory/CPU trade of a smaller young generation.
       const semi = /semi-space (\d+) MB/.exec(name);
       const flags = semi ? [`--max-semi-space-size=${semi[1]}`] : name.includes('V8 default') ? [] : nodeFlags('egress-proxy');
+      if (plus) flags.push(...plus[1].split(' '));
       // BASE_BIN: another build (e.g. main's bundle in a temp dir) measured in the same run.
       const bin = name === 'outrigger base' ? process.env.BASE_BIN : process.env.BIN;
       if (name === 'outrigger base' && bin === undefined) throw new Error('the "outrigger base" peer needs BASE_BIN');
@@ -343,12 +350,12 @@ for (const name of peers) {
     results.push(row);
     console.log(JSON.stringify(row));
   }
-  if (['direct', 'nginx', 'outrigger', 'outrigger base', 'raw data path (prototype)'].includes(name)) {
+  if (['direct', 'nginx', 'raw data path (prototype)'].includes(name) || name.startsWith('outrigger')) {
     // CPU per request at the fixed rate too: without load to batch on, every request pays its
     // own wake-ups and timers, and a proxy that needs more than its share of a contended core queues.
     const cpu0 = peer.pid ? cpuTicks(peer.pid) : 0;
-    const fr = await fixedRate(peer.port, DURATION);
-    const cpuUs = peer.pid ? ((cpuTicks(peer.pid) - cpu0) / TICK / (DURATION * RATE)) * 1e6 : undefined;
+    const fr = await fixedRate(peer.port, FIXED_S);
+    const cpuUs = peer.pid ? ((cpuTicks(peer.pid) - cpu0) / TICK / (FIXED_S * RATE)) * 1e6 : undefined;
     const row = { bench: 'egress-proxy', peer: name, body: '100 B', fixed_rate: RATE, ...fr, cpu_us_per_req: cpuUs };
     results.push(row);
     console.log(JSON.stringify(row));
