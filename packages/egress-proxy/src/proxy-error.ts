@@ -3,6 +3,7 @@
  * `x-outrigger-flags` header, so the app can tell them from the upstream's own errors.
  */
 import { type ErrorCode, errorCodes } from './errors.js';
+import { httpDate } from './http/date.js';
 import type { AppResponse } from './listener/app-response.js';
 
 /** Response flags in Envoy's spirit (shown in the access log and `x-outrigger-flags`). */
@@ -113,7 +114,7 @@ const REASONS: Record<number, string> = {
 export function rawProxyError(error: ProxyError, requestId?: string, extraHeaders = ''): string {
   const body = proxyErrorBody(error, requestId);
   return (
-    `HTTP/1.1 ${error.status} ${REASONS[error.status] ?? 'Error'}\r\nconnection: close\r\ncontent-type: application/json\r\n` +
+    `HTTP/1.1 ${error.status} ${REASONS[error.status] ?? 'Error'}\r\ndate: ${httpDate()}\r\nconnection: close\r\ncontent-type: application/json\r\n` +
     `content-length: ${Buffer.byteLength(body)}\r\nx-outrigger-flags: ${error.flags.join(',')}\r\nvia: 1.1 outrigger\r\n${extraHeaders}\r\n${body}`
   );
 }

@@ -8,7 +8,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { ChunkedDecoder } from '../http/chunked-decoder.js';
-import { DIGITS, fieldColon, fieldValue, hasToken, headLines } from '../http/fields.js';
+import { contentLength, fieldColon, fieldValue, hasToken, headLines } from '../http/fields.js';
 
 /** The upstream sent something that is not a valid HTTP/1.1 response (the proxy answers 502). */
 export class ResponseError extends Error {
@@ -200,8 +200,9 @@ export function parseHead(text: string): ParsedHead {
     const lower = line.slice(0, colon).toLowerCase();
     if (lower === 'content-length') {
       if (length !== -1) throw new ResponseError('more than one Content-Length');
-      if (!DIGITS.test(value)) throw new ResponseError('an invalid Content-Length');
-      length = Number(value);
+      const n = contentLength(value);
+      if (n === undefined) throw new ResponseError('an invalid Content-Length');
+      length = n;
     } else if (lower === 'transfer-encoding') {
       te = te === undefined ? value : `${te}, ${value}`;
     } else if (lower === 'connection') {

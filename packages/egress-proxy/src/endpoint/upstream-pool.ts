@@ -10,6 +10,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
+import { contentLength } from '../http/fields.js';
 import { type ResponseHead, ResponseParser, type ResponseSink } from './response-parser.js';
 
 /** What the pool needs from the endpoint to open a connection (TCP or TLS, connect timeout included). */
@@ -101,7 +102,6 @@ export class UpstreamSocketError extends Error {
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 const PATH = /^[\x21-\x7e\x80-\xff]+$/;
-const DIGITS = /^\d{1,15}$/;
 /** Methods whose empty body is sent as `content-length: 0` (as undici and Node's client do). */
 const EXPECTS_PAYLOAD = new Set(['POST', 'PUT', 'PATCH', 'QUERY', 'PROPFIND', 'PROPPATCH']);
 const BUFFER_BYTES = 64 * 1024;
@@ -686,10 +686,11 @@ function requestHead(request: UpstreamRequest): { head: string; length: number }
       throw new UpstreamRequestError(`an invalid header: ${name}`, 'OUTRIGGER_UPSTREAM_INVALID_REQUEST');
     }
     if (name.length === 14 && name.toLowerCase() === 'content-length') {
-      if (!DIGITS.test(value) || (length !== -1 && Number(value) !== length)) {
+      const n = contentLength(value);
+      if (n === undefined || (length !== -1 && n !== length)) {
         throw new UpstreamRequestError('an invalid Content-Length', 'OUTRIGGER_UPSTREAM_INVALID_REQUEST');
       }
-      length = Number(value);
+      length = n;
       continue; // written below, once
     }
     if (name.length === 17 && name.toLowerCase() === 'transfer-encoding') continue; // the pool frames the body

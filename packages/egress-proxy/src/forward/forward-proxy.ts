@@ -221,7 +221,18 @@ export class ForwardProxy {
         socket.off('timeout', idle);
         socket.setTimeout(0);
       });
-      res.writeHead(up.statusCode ?? 502, responseHeaders(up.rawHeaders));
+      try {
+        res.writeHead(up.statusCode ?? 502, responseHeaders(up.rawHeaders));
+      } catch {
+        // Headers the response writer refuses (a value that would split a line, a Content-Length
+        // that is not one): a bad upstream response, answered 502 — never an exception that
+        // takes the process down.
+        answered = true;
+        up.destroy();
+        upstream.destroy();
+        fail({ status: 502, code: 'OUTRIGGER_E_UPSTREAM_RESET', flags: [Flags.Reset], detail: `${url.host}: invalid response headers` });
+        return;
+      }
       up.on('data', (chunk: Buffer) => {
         if (!res.write(chunk)) {
           up.pause();

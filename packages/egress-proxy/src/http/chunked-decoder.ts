@@ -16,6 +16,8 @@ const MAX_SIZE_DIGITS = 12;
 
 enum Chunk {
   Size,
+  /** Whitespace after the size: only `;` (an extension) or the CRLF may follow (RFC 9112 §7.1.1 BWS). */
+  SizeWs,
   Ext,
   SizeLf,
   Data,
@@ -71,11 +73,19 @@ export class ChunkedDecoder {
             this.#remaining = this.#remaining * 16 + h;
           } else if (this.#digits === 0) throw this.fail('a chunk size without digits');
           else if (b === 13) this.#state = Chunk.SizeLf;
-          else if (b === 59 /* ; */ || b === 32 || b === 9) this.#state = Chunk.Ext;
+          else if (b === 59 /* ; */) this.#state = Chunk.Ext;
+          else if (b === 32 || b === 9) this.#state = Chunk.SizeWs;
           else throw this.fail('an invalid chunk size');
           i++;
           break;
         }
+        case Chunk.SizeWs:
+          if (b === 59) this.#state = Chunk.Ext;
+          else if (b === 13) this.#state = Chunk.SizeLf;
+          else if (b !== 32 && b !== 9) throw this.fail('an invalid chunk size');
+          else if (++this.#lineBytes > this.maxExtensionBytes) throw this.fail('a chunk extension too long');
+          i++;
+          break;
         case Chunk.Ext:
           if (b === 13) this.#state = Chunk.SizeLf;
           else if (b === 10 || b === 127 || (b < 32 && b !== 9)) throw this.fail('an invalid chunk extension');

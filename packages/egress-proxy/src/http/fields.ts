@@ -6,8 +6,18 @@
 
 export const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
-/** A Content-Length: digits only (no sign, no list), small enough to be exact in a double. */
-export const DIGITS = /^\d{1,15}$/;
+const DIGITS = /^\d+$/;
+
+/**
+ * A Content-Length value (RFC 9110 §8.6: 1*DIGIT; no sign, no list), or undefined when it is not
+ * one or is too large to be exact in a double. Leading zeros are digits like any other.
+ */
+export function contentLength(value: string): number | undefined {
+  if (!DIGITS.test(value)) return undefined;
+  let i = 0;
+  while (i < value.length - 1 && value.charCodeAt(i) === 48) i++;
+  return value.length - i > 15 ? undefined : Number(value);
+}
 
 /** Splits a head (latin1, without its final CRLFCRLF) into lines; a bare CR or LF is refused. */
 export function headLines(text: string, fail: (detail: string) => Error): string[] {

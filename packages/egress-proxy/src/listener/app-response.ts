@@ -7,7 +7,8 @@
  */
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
-import { DIGITS, hasToken, isFieldValue, TOKEN } from '../http/fields.js';
+import { httpDate } from '../http/date.js';
+import { contentLength, hasToken, isFieldValue, TOKEN } from '../http/fields.js';
 
 export type ResponseHeaders = Readonly<Record<string, string | readonly string[]>> | readonly string[];
 
@@ -18,22 +19,6 @@ export interface ResponseOwner {
   readonly keepAliveHint: string;
   /** The response has been written whole (`keepAlive`: the connection may serve another request). */
   responseDone(res: AppResponse, keepAlive: boolean): void;
-}
-
-/**
- * The `Date` a response without one gets (RFC 9110 §6.6.1: a proxy forwarding a response without
- * Date adds one; its own responses need one too). A cache of the clock, one string a second.
- */
-let dateSecond = -1;
-let dateValue = '';
-function httpDate(): string {
-  const now = Date.now();
-  const second = Math.floor(now / 1000);
-  if (second !== dateSecond) {
-    dateSecond = second;
-    dateValue = new Date(now).toUTCString();
-  }
-  return dateValue;
 }
 
 enum Framing {
@@ -111,8 +96,9 @@ export class AppResponse {
       const lower = name.toLowerCase();
       if (lower === 'date') dated = true;
       if (lower === 'content-length') {
-        if (!DIGITS.test(value)) throw new Error('an invalid response Content-Length');
-        length = Number(value);
+        const n = contentLength(value);
+        if (n === undefined) throw new Error('an invalid response Content-Length');
+        length = n;
         return; // written below with the framing
       }
       if (lower === 'connection') {

@@ -313,8 +313,8 @@ export class Connection implements ResponseOwner, RequestSink {
       {
         reason,
         remote: this.socket.remoteAddress,
+        // Their length only: they may be a pipelined request whose query or body carries a secret.
         trailing_bytes: bytes.length,
-        trailing_start: bytes.subarray(0, 32).toString('latin1'),
       },
       'trailing bytes after a request ignored',
     );

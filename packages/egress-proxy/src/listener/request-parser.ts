@@ -10,7 +10,7 @@
 
 import type { ErrorCode } from '../errors.js';
 import { ChunkedDecoder } from '../http/chunked-decoder.js';
-import { DIGITS, fieldColon, fieldValue, hasToken, headLines } from '../http/fields.js';
+import { contentLength, fieldColon, fieldValue, hasToken, headLines } from '../http/fields.js';
 
 /** A request the listener refuses; the connection is closed after the answer. */
 export class RequestError extends Error {
@@ -258,8 +258,9 @@ export class RequestParser {
         case 14:
           if (name.toLowerCase() === 'content-length') {
             if (length !== -1) throw bad('more than one Content-Length');
-            if (!DIGITS.test(value)) throw bad('an invalid Content-Length');
-            length = Number(value);
+            const n = contentLength(value);
+            if (n === undefined) throw bad('an invalid Content-Length');
+            length = n;
           }
           break;
         case 17:

@@ -68,6 +68,7 @@ const valid: [string, string, { method?: string; eof?: boolean; body: string; st
   ['HTTP/1.0 without keep-alive', 'HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok', { body: 'ok', keepAlive: false }],
   ['Connection: close', 'HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok', { body: 'ok', keepAlive: false }],
   ['an empty reason phrase', 'HTTP/1.1 200 \r\nContent-Length: 0\r\n\r\n', { body: '' }],
+  ['a zero-padded Content-Length', 'HTTP/1.1 200 OK\r\nContent-Length: 0000000000000002\r\n\r\nok', { body: 'ok' }],
 ];
 
 t.test('valid responses, whole and split at every byte', async (t) => {

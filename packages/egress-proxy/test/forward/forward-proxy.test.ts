@@ -7,6 +7,7 @@
  */
 import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
+import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import { makePki, parsePrometheusText, waitFor } from '@outrigger/runtime/testing';
 import t from 'tap';
@@ -176,4 +177,28 @@ t.test('6: Expect: 100-continue to a denied host → 403 before the body is sent
   ok.socket.write('hello');
   await waitFor(() => /HTTP\/1\.1 (200|405)/.test(ok.received()), { what: 'the final answer' });
   t.pass();
+});
+
+t.test('a target answering headers the proxy cannot pass on → 502, and the proxy keeps serving', async (t) => {
+  // Content-Length values Node's client takes: one over 15 digits (refused by the response
+  // writer) and a zero-padded one (valid: leading zeros are digits).
+  const answers = [
+    'HTTP/1.1 200 OK\r\nContent-Length: 1000000000000000\r\n\r\nok',
+    'HTTP/1.1 200 OK\r\nContent-Length: 0000000000000002\r\n\r\nok',
+  ];
+  const target = createServer((s) => {
+    s.once('data', () => s.end(answers.shift() ?? 'HTTP/1.1 500 x\r\nContent-Length: 0\r\n\r\n'));
+    s.on('error', () => {});
+  });
+  await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
+  t.teardown(() => target.close());
+  const port = (target.address() as AddressInfo).port;
+  const ask = () =>
+    rawExchange(proxy.port, `GET http://127.0.0.1:${port}/x HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\n\r\n`);
+  const bad = await ask();
+  t.match(bad.text, /^HTTP\/1\.1 502 /, 'a 502, not a crash');
+  t.match(bad.text, /OUTRIGGER_E_UPSTREAM_RESET/);
+  const padded = await ask();
+  t.match(padded.text, /^HTTP\/1\.1 200 /, 'the proxy is still up; a zero-padded length passes');
+  t.match(padded.text, /\r\n\r\nok$/);
 });

@@ -79,6 +79,12 @@ t.test('bodies: Content-Length, chunked (extensions, trailers dropped), pipeline
   const cl = same(t, 'POST /p HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello');
   t.same(cl.bodies, ['hello']);
   t.equal(cl.ended, 1);
+  const padded = same(t, 'POST /p HTTP/1.1\r\nHost: x\r\nContent-Length: 00000000000000000005\r\n\r\nhello');
+  t.equal(padded.error, undefined, 'leading zeros are digits (RFC 9110 §8.6)');
+  t.same(padded.bodies, ['hello']);
+  const ws = same(t, 'POST /c HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5 ;a=b\r\nhello\r\n5 \t\r\nworld\r\n0\r\n\r\n');
+  t.equal(ws.error, undefined, 'whitespace before an extension or the CRLF (BWS)');
+  t.same(ws.bodies, ['helloworld']);
   const chunked = same(
     t,
     'POST /c HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: Chunked\r\n\r\n5;a=b\r\nhello\r\nA\r\n0123456789\r\n0\r\nX-T: 1\r\n\r\n',
@@ -168,6 +174,7 @@ t.test('chunked bodies refused with 400 as they stream', async (t) => {
   const head = 'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n';
   for (const [name, body] of [
     ['size not hex', 'zz\r\nhello\r\n0\r\n\r\n'],
+    ['junk after the size and a space', '5 zz\r\nhello\r\n0\r\n\r\n'],
     ['data without CRLF', '5\r\nhelloXX0\r\n\r\n'],
     ['size line with bare LF', '5\nhello\r\n0\r\n\r\n'],
     ['size overflow', 'fffffffffffffffff\r\nx\r\n0\r\n\r\n'],
