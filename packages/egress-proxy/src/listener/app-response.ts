@@ -21,6 +21,10 @@ export interface ResponseOwner {
   responseDone(res: AppResponse, keepAlive: boolean): void;
 }
 
+function runAll(fns: (() => void)[]): void {
+  for (const fn of fns) fn();
+}
+
 enum Framing {
   None,
   Length,
@@ -214,13 +218,18 @@ export class AppResponse {
     this.closed();
   }
 
-  /** The connection's side: the response is over (flushed, or the socket went away). */
+  /**
+   * The connection's side: the response is over (flushed, or the socket went away). Its close
+   * listeners run on the next tick, as Node's `'close'` did: the code that ended or cut the
+   * response finishes first (a route that saw its upstream fail records that, and the status it
+   * answered, before a listener takes the close for the app leaving).
+   */
   closed(): void {
     if (this.destroyed) return;
     this.destroyed = true;
     this.#onDrain = undefined;
     const listeners = this.#onClose;
     this.#onClose = undefined;
-    if (listeners !== undefined) for (const fn of listeners) fn();
+    if (listeners !== undefined) process.nextTick(runAll, listeners);
   }
 }
