@@ -38,6 +38,8 @@ export class AppResponse {
   ended = false;
   /** Closed: flushed whole, destroyed, or the connection went away. */
   destroyed = false;
+  /** The status the listener answered with itself (the request's body broke its framing), if so. */
+  refused: number | undefined;
   #head: string | undefined;
   #framing = Framing.None;
   #keepAlive: boolean;

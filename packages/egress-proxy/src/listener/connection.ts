@@ -289,9 +289,11 @@ export class Connection implements ResponseOwner, RequestSink {
         this.#trailing(bytes, err.message);
         return;
       }
-      // The body's framing broke: the request cannot go on.
-      req.pushError(err);
+      // The body's framing broke: the request cannot go on. (What the route makes of the body's
+      // error is not the answer when the listener gives one: it says so first.)
       const res = this.#res;
+      if (res !== undefined && !res.headersSent) res.refused = err.status;
+      req.pushError(err);
       if (res?.headersSent === true) {
         this.socket.destroy();
         return;

@@ -159,7 +159,9 @@ export class Forward {
   start(): void {
     this.route.budget.active++;
     this.res.onClose(() => {
-      if (!this.#finished) this.#downstreamClosed();
+      if (this.#finished) return;
+      if (this.res.refused !== undefined) this.#refusedByListener(this.res.refused);
+      else this.#downstreamClosed();
     });
     this.#routeTimer = setTimeout(() => this.#routeTimeout(), this.route.config.timeout_ms);
     this.#nextTry();
@@ -420,6 +422,17 @@ export class Forward {
     );
   }
 
+  /** The listener answered the request itself (its body broke the framing): that is its status. */
+  #refusedByListener(status: number): void {
+    const t = this.#current;
+    if (t !== undefined) {
+      t.detach(new AbandonedError('the request body was refused by the listener'));
+      this.#endTry(t);
+    }
+    this.#status = status;
+    this.#finish();
+  }
+
   #downstreamClosed(): void {
     const t = this.#current;
     if (t !== undefined) {
@@ -432,6 +445,11 @@ export class Forward {
 
   #fail(error: ProxyError, close = false): void {
     if (this.#finished) return;
+    if (this.res.refused !== undefined) {
+      // The body failed because the listener refused it: the listener's answer is the outcome.
+      this.#refusedByListener(this.res.refused);
+      return;
+    }
     clearTimeout(this.#routeTimer);
     const flags = [...this.#flags.filter((f) => f !== Flags.UpstreamError), ...error.flags];
     this.#flags = flags;

@@ -1,8 +1,7 @@
 /**
  * The access line blames the side that failed: an upstream reset mid-response is UR (not UR,DC:
- * the app did not close anything), and a request the listener refused for its body's framing is
- * not taken for the app going away. (Its access line still says status 0, not the listener's 400:
- * the route does not learn what the listener answered.)
+ * the app did not close anything), and a request the listener refused for its body's framing
+ * keeps the status it was answered with (and counts in that status class).
  */
 import { createConnection } from 'node:net';
 import t from 'tap';
@@ -41,9 +40,10 @@ t.test('an upstream reset mid-response: flagged UR, not DC', async (t) => {
   t.notMatch(String(line.flags), /DC/, 'the app did not close first');
 });
 
-t.test('a chunked body with broken framing: answered 400, not flagged as the app closing', async (t) => {
+t.test('a chunked body with broken framing: the 400 the app got is what the access line says', async (t) => {
   const res = await rawExchange(proxy.port, 'POST /sink HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nab\n');
   t.match(res.text, /^HTTP\/1\.1 400 /);
   const line = await proxy.sidecar.waitForLog((l) => l.msg === 'access' && l.route === 'sink');
+  t.equal(line.status, 400);
   t.notMatch(String(line.flags), /DC/);
 });
