@@ -14,26 +14,20 @@
 
 import { LineOffsets } from './lines.js';
 
-/** Every buffer ever taken for a read (whichever ReadBuffers): never an encoder's spare. */
-const READ_BUFFERS = new WeakSet<ArrayBuffer>();
-/** The line offsets of each read buffer's block: reused with it, so they have its owner. */
+/**
+ * Every buffer ever taken for a read (whichever ReadBuffers), with the line offsets of its block:
+ * reused with it, so they have its owner. A read buffer is never an encoder's spare.
+ */
 const OFFSETS = new WeakMap<ArrayBuffer, LineOffsets>();
 
 /** Is `buf` a view of a read buffer (owned by the tailers and their sinks' batches)? */
 export function isReadBuffer(buf: Buffer): boolean {
-  return READ_BUFFERS.has(buf.buffer as ArrayBuffer);
+  return OFFSETS.has(buf.buffer as ArrayBuffer);
 }
 
 /** The line offsets that go with read buffer `buf` (undefined for any other buffer). */
 export function offsetsOf(buf: Buffer): LineOffsets | undefined {
-  const ab = buf.buffer as ArrayBuffer;
-  if (!READ_BUFFERS.has(ab)) return undefined;
-  let o = OFFSETS.get(ab);
-  if (!o) {
-    o = new LineOffsets();
-    OFFSETS.set(ab, o);
-  }
-  return o;
+  return OFFSETS.get(buf.buffer as ArrayBuffer);
 }
 
 interface Spares {
@@ -63,11 +57,13 @@ export class ReadBuffers {
     if (spares && spare) {
       this.reused++;
       spares.low = Math.min(spares.low, spares.buffers.length);
+      this.#out.add(spare.buffer as ArrayBuffer);
+      return spare;
     }
     // Its own memory (never a slice of Buffer's shared pool), so it can be handed on whole.
-    const buf = spare ?? Buffer.allocUnsafeSlow(size);
+    const buf = Buffer.allocUnsafeSlow(size);
     this.#out.add(buf.buffer as ArrayBuffer);
-    READ_BUFFERS.add(buf.buffer as ArrayBuffer);
+    OFFSETS.set(buf.buffer as ArrayBuffer, new LineOffsets());
     return buf;
   }
 
