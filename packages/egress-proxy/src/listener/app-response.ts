@@ -62,10 +62,10 @@ export class AppResponse {
     return this.owner.socket.writableLength;
   }
 
-  /** Runs `fn` once the response is closed (flushed whole or cut off). */
+  /** Runs `fn` once the response is closed (flushed whole or cut off), always on a later tick. */
   onClose(fn: () => void): void {
     if (this.destroyed) {
-      fn();
+      process.nextTick(fn);
       return;
     }
     if (this.#onClose === undefined) this.#onClose = [fn];
