@@ -67,6 +67,8 @@ export class Connection implements ResponseOwner, RequestSink {
   #waitSince: number;
   /** No more requests: the one in flight (if any) is the last. */
   #closing = false;
+  /** Whether trailing bytes were seen (they are logged once). */
+  #ignoring = false;
   #driving = false;
   /** Handed off (CONNECT, upgrade) or closed: the socket is no longer read here. */
   #off = false;
@@ -164,13 +166,18 @@ export class Connection implements ResponseOwner, RequestSink {
         }
         if (this.#queued !== undefined) break;
         const req = this.#req;
-        if (req !== undefined) {
-          if (!req.complete) {
-            if (req.paused) break;
-          } else if (this.#closing || this.#res?.keepAlive === false) {
-            this.#trailing(buf.subarray(start), 'after a request that closes the connection');
+        if (req === undefined) {
+          // The last response went out and the connection is closing: a request that arrives
+          // now would run upstream with no way to answer it.
+          if (this.#closing) {
+            this.#trailing(buf.subarray(start), 'after the last response of a closing connection');
             break;
           }
+        } else if (!req.complete) {
+          if (req.paused) break;
+        } else if (this.#closing || this.#res?.keepAlive === false) {
+          this.#trailing(buf.subarray(start), 'after a request that closes the connection');
+          break;
         }
         let at: number;
         try {
@@ -306,7 +313,8 @@ export class Connection implements ResponseOwner, RequestSink {
 
   /** Bytes after the last request this connection serves: logged once, dropped, reading stops. */
   #trailing(bytes: Buffer, reason: string): void {
-    const first = !this.#closing;
+    const first = !this.#ignoring;
+    this.#ignoring = true;
     this.#closing = true;
     this.#buf = undefined;
     this.socket.pause();

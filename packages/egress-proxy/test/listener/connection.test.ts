@@ -2,7 +2,8 @@
  * The listener's connections over real sockets with a handler of the test's own (no proxy): one
  * request at a time with pipelined bytes waiting, keep-alive by version and Connection, response
  * framing (Content-Length, chunked, HEAD, HTTP/1.0), request bodies only when read, 100-continue,
- * the headers and keep-alive timeouts of the one sweep, CONNECT handed off with its bytes.
+ * the headers and keep-alive timeouts of the one sweep, nothing served after the close, CONNECT
+ * handed off with its bytes.
  */
 import type { Socket } from 'node:net';
 import { waitFor } from '@outrigger/runtime/testing';
@@ -182,6 +183,34 @@ t.test('a client that goes away: the response in flight is closed', async (t) =>
   c.socket.end();
   await waitFor(() => closed, { what: 'the response to be closed' });
   t.ok(seen[0]?.res.destroyed);
+});
+
+t.test('answered before its body was read: the connection closes, and what follows it starts no request', async (t) => {
+  // As a route does when the upstream answers an upload early: the answer goes out, then the
+  // body keeps being read (the upstream's writer pulls it). The rest of the body and the
+  // pipelined request behind it arrive on a connection that is closing.
+  const { port, seen } = await listener(t, (s) => {
+    if (s.req.url !== '/early') {
+      s.res.end('served');
+      return;
+    }
+    // The body resumes in the last moment the connection still reads: as its close is written
+    // (the listener's own 'finish' listener, which destroys the socket, comes after this one).
+    const socket = (s.res as unknown as { owner: { socket: Socket } }).owner.socket;
+    socket.once('finish', () => s.req.resume());
+    s.res.end('early');
+  });
+  const c = await rawSocket(port);
+  t.teardown(() => c.socket.destroy());
+  c.socket.write('POST /early HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nhelloworldGET /never HTTP/1.1\r\nHost: x\r\n\r\n');
+  await waitFor(() => c.closed(), { what: 'the close' });
+  await new Promise((r) => setTimeout(r, 100));
+  t.same(
+    seen.map((s) => s.req.url),
+    ['/early'],
+    'the request behind the unread body was not started',
+  );
+  t.equal((c.received().match(/HTTP\/1\.1 \d{3}/g) ?? []).length, 1, 'one answer');
 });
 
 t.test('CONNECT leaves HTTP with the socket and the bytes read after its head', async (t) => {
