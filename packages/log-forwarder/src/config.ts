@@ -19,7 +19,7 @@ export function forwarderSchema(sinks: readonly SinkFactory[] = sinkFactories) {
         // only waited in its queue, and made a larger peak RSS and more repeats after a crash.
         default: 8388608,
         description:
-          "Bytes read and not yet acknowledged (and checkpointed), at most. Each sink gets an equal share; when a sink's share is reached, reading pauses for that sink only (the others keep reading; its backlog waits in the files).",
+          "Bytes read and not yet acknowledged (and checkpointed), at most, each line counting 16 bytes more for its offsets. Each sink gets an equal share; when a sink's share is reached, reading pauses for that sink only (the others keep reading; its backlog waits in the files).",
       }),
       checkpoint_interval_ms: Type.Integer({
         minimum: 10,

@@ -37,7 +37,11 @@ t.test('a blocked sink does not stall the other; it reads its backlog from the f
   slow?.block();
   await waitFor(() => (quick?.events.length ?? 0) >= LINES, { timeoutMs: 30_000, what: 'the unblocked sink got every line' });
   const inFlight = fwd.pipeline.inFlightBytes;
-  t.ok(inFlight <= 65_536 / 2 + 8192 + 1, `in flight ${inFlight} bytes: the blocked sink holds at most its share (+ one read)`);
+  // A read of 8192 bytes counts 16 bytes of offsets per line besides them.
+  t.ok(
+    inFlight <= 65_536 / 2 + 8192 * (1 + 16 / LINE) + 1,
+    `in flight ${inFlight} bytes: the blocked sink holds at most its share (+ one read)`,
+  );
   const st = fwd.pipeline.status() as {
     sinks: Record<string, { lag_bytes: number; waiting_for_room: boolean }>;
     sources: { app: { files: { offset: number; sinks: Record<string, { offset: number }> }[] } };
@@ -56,6 +60,35 @@ t.test('a blocked sink does not stall the other; it reads its backlog from the f
   t.same(slow?.ids, quick?.ids, 'the same ids for the same lines, whichever lane read them');
   const read = await fwd.metrics.getSingleMetricAsString('outrigger_log_forwarder_read_bytes_total');
   t.match(read, new RegExp(`\\} ${LINES * LINE}$`, 'm'), 'read_bytes_total counts each byte once, re-reads aside');
+  await fwd.shutdown();
+});
+
+t.test('short lines: the offsets kept with each line count against the cap, so 2-byte lines are bounded too', async (t) => {
+  const { log, include, state } = await setup(t);
+  // 2-byte lines: each costs 16 bytes of offsets (start, end, next) besides its 2 bytes.
+  const LINES = 60_000;
+  await writeFile(log, 'a\n'.repeat(LINES));
+  const CAP = 65_536;
+  const READ = 8192;
+  const fwd = await startForwarder(t, {
+    state_dir: state,
+    max_in_flight_bytes: CAP,
+    sources: { app: { type: 'file', include, ...fast, read_chunk_bytes: READ, max_line_bytes: 1024 } },
+    sinks: { slow: { type: 'memory', inputs: ['app'] } },
+  });
+  const slow = fwd.memory.get('slow');
+  slow?.block();
+  await waitFor(() => (slow?.batches.length ?? 0) > 0, { what: 'a batch held by the blocked sink' });
+  // Time for more reads, were the cap counting the lines' bytes only.
+  await new Promise((r) => setTimeout(r, 500));
+  const metric = await fwd.metrics.getSingleMetricAsString('outrigger_log_forwarder_read_bytes_total');
+  const read = Number(/\} (\d+)$/m.exec(metric)?.[1]);
+  const cost = (bytes: number) => bytes + (bytes / 2) * 16;
+  t.ok(read > 0 && cost(read) <= CAP + cost(READ), `${read} bytes read while blocked: their bytes and offsets within the cap (+ one read)`);
+  t.ok(fwd.pipeline.inFlightBytes >= cost(read) - cost(READ), `the gauge counts the offsets too (${fwd.pipeline.inFlightBytes})`);
+  slow?.unblock();
+  await waitFor(() => (slow?.events.length ?? 0) >= LINES, { timeoutMs: 30_000, what: 'every line once unblocked' });
+  t.equal(slow?.events.length, LINES, 'nothing lost, nothing repeated');
   await fwd.shutdown();
 });
 

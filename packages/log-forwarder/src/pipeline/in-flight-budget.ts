@@ -3,8 +3,15 @@
  * lane asks for room before it reads; a slow or down sink holds its batches unacknowledged, its
  * share is used up and its lanes stop reading — only its lanes. Acknowledged bytes stay counted
  * until a checkpoint covers them, so what a crash can repeat to a sink is bounded by its share.
+ * A batch counts its bytes plus LINE_OFFSET_BYTES per line.
  */
 import type { Tailer } from '../source/tailer.js';
+
+/**
+ * What each line (or event) counts besides its bytes: the offsets a read keeps per line (start,
+ * end, next: 16 bytes), which outweigh the bytes of lines shorter than 16.
+ */
+export const LINE_OFFSET_BYTES = 16;
 
 /** One sink's share of the in-flight cap, and the tailers waiting for room in it. */
 export class SinkBudget {

@@ -72,7 +72,7 @@ export function createMetrics(ctx: MetricsContext, tailers: () => Tailer[], inFl
     (name) =>
       new Gauge({
         name,
-        help: 'Bytes read and not yet acknowledged by every sink that received them.',
+        help: 'Bytes read and not yet acknowledged by every sink that received them, each line counting 16 bytes more for its offsets.',
         registers,
         collect() {
           this.set(now().inFlight());

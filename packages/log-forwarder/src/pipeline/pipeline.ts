@@ -23,7 +23,7 @@ import { ReadBuffers } from '../source/read-buffers.js';
 import type { Lane, Tailer } from '../source/tailer.js';
 import { Checkpoints } from './checkpoints.js';
 import { drain } from './drain.js';
-import { InFlightBudget } from './in-flight-budget.js';
+import { InFlightBudget, LINE_OFFSET_BYTES } from './in-flight-budget.js';
 import { createMetrics, type PipelineMetrics } from './metrics.js';
 import { Routes } from './routes.js';
 import { SinkRunner } from './sink-runner.js';
@@ -190,7 +190,9 @@ export class Pipeline {
       this.checkpoints.changed();
       return;
     }
-    const bytes = data.bytes;
+    // Short lines cost more in offsets than in bytes: counted too, so the cap bounds memory
+    // with 2-byte lines as with 200-byte ones.
+    const bytes = data.bytes + LINE_OFFSET_BYTES * data.count;
     const count = out.count;
     this.budget.sent(budget, bytes);
     this.#m.sinkEvents.inc({ sink: runner.name }, count);
