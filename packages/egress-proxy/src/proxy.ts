@@ -9,6 +9,7 @@ import { parseHostPort, type Readiness, type SidecarContext, type SidecarInstanc
 import type { Logger } from 'pino';
 import { ForwardProxy, upgradeHead } from './forward/forward-proxy.js';
 import { openTunnel, Tunnels } from './forward/tunnel.js';
+import { pathOnly } from './http/request-target.js';
 import type { AppRequest } from './listener/app-request.js';
 import type { AppResponse } from './listener/app-response.js';
 import { acceptableRequestId, upstreamRequestHeaders } from './listener/hygiene.js';
@@ -446,11 +447,6 @@ export class EgressProxy implements SidecarInstance {
       );
     }
   }
-}
-
-function pathOnly(url: string): string {
-  const q = url.indexOf('?');
-  return q === -1 ? url : url.slice(0, q);
 }
 
 function round(ms: number): number {

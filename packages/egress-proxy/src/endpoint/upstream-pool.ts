@@ -10,7 +10,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
-import { contentLength } from '../http/fields.js';
+import { contentLength, isFieldValue, TOKEN } from '../http/fields.js';
 import { type ResponseHead, ResponseParser, type ResponseSink } from './response-parser.js';
 
 /** What the pool needs from the endpoint to open a connection (TCP or TLS, connect timeout included). */
@@ -99,8 +99,6 @@ export class UpstreamSocketError extends Error {
   }
 }
 
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 const PATH = /^[\x21-\x7e\x80-\xff]+$/;
 /** Methods whose empty body is sent as `content-length: 0` (as undici and Node's client do). */
 const EXPECTS_PAYLOAD = new Set(['POST', 'PUT', 'PATCH', 'QUERY', 'PROPFIND', 'PROPPATCH']);
@@ -682,7 +680,7 @@ function requestHead(request: UpstreamRequest): { head: string; length: number }
   for (let i = 0; i < headers.length; i += 2) {
     const name = headers[i] as string;
     const value = headers[i + 1] as string;
-    if (!TOKEN.test(name) || !HEADER_VALUE.test(value)) {
+    if (!TOKEN.test(name) || !isFieldValue(value)) {
       throw new UpstreamRequestError(`an invalid header: ${name}`, 'OUTRIGGER_UPSTREAM_INVALID_REQUEST');
     }
     if (name.length === 14 && name.toLowerCase() === 'content-length') {

@@ -6,6 +6,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Endpoint } from '../endpoint/endpoint.js';
 import { type UpstreamController, type UpstreamHandler, UpstreamRequestError } from '../endpoint/upstream-pool.js';
+import { pathOnly } from '../http/request-target.js';
 import type { AppRequest } from '../listener/app-request.js';
 import type { AppResponse } from '../listener/app-response.js';
 import { downstreamResponseHeaders } from '../listener/hygiene.js';
@@ -473,13 +474,11 @@ export class Forward {
     this.route.cluster.breaker.requests--;
     this.body?.release();
     if (this.#tries === 0) this.route.cluster.breaker.pending--;
-    const url = this.req.url;
-    const q = url.indexOf('?');
     this.env.done(this, {
       route: this.route,
       requestId: this.requestId,
       method: this.req.method,
-      path: q === -1 ? url : url.slice(0, q),
+      path: pathOnly(this.req.url),
       status: this.#status,
       flags: this.#flags,
       tries: this.#tries,
