@@ -120,6 +120,16 @@ async function podTest(t: T) {
     t.equal(out.trim(), '65534 EROFS', `${c}: uid 65534, root filesystem read-only`);
   }
 
+  // Each sidecar runs with its own Node flags (the log-forwarder's container command).
+  const cmdline = await podman([
+    'exec',
+    `${pod}-log-forwarder`,
+    'node',
+    '-e',
+    "console.log(require('fs').readFileSync('/proc/1/cmdline','utf8').split('\\0').join(' '))",
+  ]);
+  t.match(cmdline, /--no-concurrent-recompilation/, 'the log-forwarder runs with its own flags');
+
   // Lines written just before the stop must not be lost: SIGTERM (as the kubelet sends it) right
   // after the last requests, without waiting for them to be shipped.
   for (let i = 0; i < 5; i++) {

@@ -20,6 +20,18 @@ export interface SidecarOptions {
   logsVolume: string;
 }
 
+/** The image's entrypoint script (docker/Dockerfile). */
+export const IMAGE_ENTRY = '/opt/outrigger/outrigger.mjs';
+
+/**
+ * The command of a sidecar whose Node flags differ from the image's entrypoint (which has the
+ * `outrigger` package's flags, for all three): the log-forwarder's `outrigger.nodeFlags`, since
+ * V8 flags cannot be set once the process runs (test/sidecars.test.ts keeps them equal).
+ */
+export const sidecarCommands: Partial<Record<SidecarName, readonly string[]>> = {
+  'log-forwarder': ['node', '--max-semi-space-size=4', '--no-concurrent-recompilation', IMAGE_ENTRY],
+};
+
 const downward = [
   { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
   { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
@@ -39,6 +51,7 @@ export function sidecarContainer(name: SidecarName, o: SidecarOptions): Record<s
     name,
     image: o.image,
     ...(o.native ? { restartPolicy: 'Always' } : {}),
+    ...(sidecarCommands[name] ? { command: [...(sidecarCommands[name] ?? [])] } : {}),
     args: [name, '-c', `/etc/outrigger/${name}.yaml`],
     env: downward,
     ports,

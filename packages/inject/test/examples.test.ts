@@ -1,6 +1,5 @@
 // examples/kubernetes/ (what users copy): every manifest validates against the Kubernetes schemas
-// and our lint; the configs in the ConfigMap pass the sidecars' own `check`; the Deployments are
-// what outrigger-inject writes at the fixed point (injecting them again changes nothing we own).
+// and our lint; the configs in the ConfigMap pass the sidecars' own `check`.
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
