@@ -10,10 +10,12 @@
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
-import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+// Ports from below the kernel's ephemeral range, so none is taken by another program's connection
+// between the check and the sidecar's bind (the helper the tests use; built by setup with the rest).
+import { freePort } from '../packages/runtime/dist/src/testing/free-port.js';
 import { nodeFlags } from './node-flags.mjs';
 import { reRunUnderSupportedNode } from './node-version.mjs';
 
@@ -32,16 +34,6 @@ let failed = false;
 function check(ok, what) {
   console.log(`${ok ? '  ✔' : '  ✘'} ${what}`);
   if (!ok) failed = true;
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createNetServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
 }
 
 async function waitFor(what, fn, timeoutMs = 15000) {

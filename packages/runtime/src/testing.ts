@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 
 export { ConfigMapVolume } from './testing/config-map-volume.js';
+export { freePort } from './testing/free-port.js';
 export { type PodNetwork, podNetwork } from './testing/pod-network.js';
 
 export interface WaitOptions {

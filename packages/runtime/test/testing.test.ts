@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import t from 'tap';
-import { parsePrometheusText, waitFor } from '../src/testing.js';
+import { freePort, parsePrometheusText, waitFor } from '../src/testing.js';
 
 t.test('the Prometheus text parser accepts the format and rejects what is not', async (t) => {
   const good = [
@@ -36,4 +38,15 @@ t.test('waitFor polls until truthy and fails at the deadline', async (t) => {
     waitFor(() => false, { timeoutMs: 30, what: 'never' }),
     /timed out after 30 ms waiting for never/,
   );
+});
+
+t.test('freePort gives distinct bindable ports below the ephemeral range', async (t) => {
+  const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+  const ports = await Promise.all(Array.from({ length: 20 }, () => freePort()));
+  t.equal(new Set(ports).size, ports.length, 'no port handed out twice');
+  for (const port of ports) t.ok(port >= 10000 && port < low, `${port} is outside ${low}..`);
+  const server = createServer();
+  await new Promise<void>((ok) => server.listen(ports[0], '127.0.0.1', ok));
+  t.equal((server.address() as { port: number }).port, ports[0]);
+  await new Promise((ok) => server.close(ok));
 });
