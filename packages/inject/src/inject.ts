@@ -44,7 +44,11 @@ export function defaultImage(): string {
   return `ghcr.io/outrigger-dev/outrigger:${VERSION}`;
 }
 
-/** The record written to `outrigger.dev/injected`: what was injected, by which version, how. */
+/**
+ * The record written to `outrigger.dev/injected`: what was injected, by which version, how
+ * (`<version>;<mode>;<sidecars>`), then `;<volumes>`: the volumes it added, the ones a
+ * re-injection may take out (a volume the workload had under one of our names is its own).
+ */
 export function injectedRecord(names: readonly string[], mode: string): string {
   return `${VERSION};${mode};${names.join(',')}`;
 }
@@ -175,7 +179,7 @@ function injectObject(
   }
   const record = injectedRecord(names, o.mode);
   const previous = annotations[INJECTED_ANNOTATION];
-  if (previous === record) return {};
+  if (typeof previous === 'string' && previous.split(';').slice(0, 3).join(';') === record) return {};
 
   const specPath = [...base, ...paths.spec];
   const seqAt = (key: string): YAMLSeq | undefined => {
@@ -190,7 +194,9 @@ function injectObject(
       const seq = seqAt(key);
       if (seq) seq.items = seq.items.filter((n) => !named(n, ours));
     }
-    const ourVolumes = new Set<string>(Object.values(volumes));
+    // A record from before the volumes field: every volume of our names was added by us then.
+    const addedBefore = previous.split(';')[3];
+    const ourVolumes = new Set<string>(addedBefore === undefined ? Object.values(volumes) : addedBefore.split(',').filter(Boolean));
     const vols = seqAt('volumes');
     if (vols) vols.items = vols.items.filter((n) => !named(n, ourVolumes));
     for (const c of seqAt('containers')?.items ?? []) {
@@ -227,7 +233,11 @@ function injectObject(
   }
   if (!seqAt('volumes')) doc.setIn([...specPath, 'volumes'], doc.createNode([]));
   const vols = seqAt('volumes') as YAMLSeq;
-  for (const v of needed) vols.items.push(doc.createNode(v));
-  doc.setIn([...base, ...paths.meta, 'annotations', INJECTED_ANNOTATION], record);
+  // The workload's own volume of one of our names (its own ConfigMap, a size limit) is the one
+  // the sidecars mount: a second of the same name would make the pod invalid.
+  const existing = new Set(vols.items.map((n) => (isMap(n) ? String(n.get('name')) : '')));
+  const newVolumes = needed.filter((v) => !existing.has(String(v.name)));
+  for (const v of newVolumes) vols.items.push(doc.createNode(v));
+  doc.setIn([...base, ...paths.meta, 'annotations', INJECTED_ANNOTATION], `${record};${newVolumes.map((v) => v.name).join(',')}`);
   return { changed: true };
 }

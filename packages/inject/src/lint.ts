@@ -14,7 +14,12 @@ export function lintPodSpec(spec: Obj): string[] {
     if (seen.has(name)) problems.push(`container name "${name}" is used twice (containers and initContainers share names)`);
     seen.add(name);
   }
-  const vols = new Set(list(spec.volumes).map((v) => String(v.name)));
+  const vols = new Set<string>();
+  for (const v of list(spec.volumes)) {
+    const name = String(v.name);
+    if (vols.has(name)) problems.push(`volume name "${name}" is used twice`);
+    vols.add(name);
+  }
   for (const c of [...init, ...main]) {
     for (const m of list(c.volumeMounts)) {
       if (!vols.has(String(m.name))) problems.push(`container "${c.name}" mounts volume "${m.name}", which the pod does not have`);

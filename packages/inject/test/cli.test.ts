@@ -206,3 +206,50 @@ t.test('bad input: an error naming file and document, nothing on stdout, exit 1'
     await rm(file);
   }
 });
+
+t.test('a volume the workload already has under one of our names is its own: mounted, not added twice, kept on re-injection', async (t) => {
+  // As in examples/kubernetes: the config volume points at the app's own ConfigMap, the state
+  // volume has a size limit.
+  const own = [
+    { name: 'outrigger-config', configMap: { name: 'checkout-outrigger' } },
+    { name: 'outrigger-state', emptyDir: { sizeLimit: '16Mi' } },
+  ];
+  const deployment = {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'checkout' },
+    spec: {
+      selector: { matchLabels: { app: 'checkout' } },
+      template: {
+        metadata: { labels: { app: 'checkout' } },
+        spec: { containers: [{ name: 'app', image: 'app:1' }], volumes: own },
+      },
+    },
+  };
+  const first = await run(['-'], JSON.stringify(deployment));
+  t.equal(first.code, 0, first.stderr);
+  const spec = podSpec(JSON.parse(first.stdout));
+  const names = spec.volumes.map((v: Obj) => v.name);
+  t.same(names, [...new Set(names)], 'each volume name once');
+  t.same(spec.volumes.slice(0, 2), own, "the workload's own definitions kept");
+  t.ok(names.includes('outrigger-logs'), 'the one it did not have is added');
+  t.same(await validateObject(JSON.parse(first.stdout)), []);
+
+  const old = first.stdout.replaceAll('0.1.0;native;', '0.0.9;native;');
+  const again = await run(['--sidecars', 'egress-proxy', '-'], old);
+  t.equal(again.code, 0, again.stderr);
+  const reinjected = podSpec(JSON.parse(again.stdout));
+  t.same(reinjected.volumes, own, 'only what it added is taken out: the own volumes stay, the logs volume goes');
+  t.same(
+    reinjected.containers.map((c: Obj) => c.volumeMounts ?? []),
+    [[]],
+    'the logs mount it gave the app is taken out with its volume',
+  );
+  t.equal((await run(['-'], first.stdout)).stdout, first.stdout, 'idempotent');
+
+  const twice: Obj = structuredClone(deployment);
+  twice.spec.template.spec.volumes.push(own[0]);
+  const dup = await run(['-'], JSON.stringify(twice));
+  t.equal(dup.code, 1);
+  t.match(dup.stderr, /volume name "outrigger-config" is used twice/, 'a duplicate volume name is named');
+});
