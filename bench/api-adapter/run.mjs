@@ -5,12 +5,17 @@
 //   items (every item transformed by four operations).
 // Then the in-process body-transform cost vs a bare JSON.parse + JSON.stringify (transform.mjs).
 // Usage: node bench/api-adapter/run.mjs        DURATION=5 CONNECTIONS=50 to change the load.
-import { execFileSync, spawn } from 'node:child_process';
+// The adapter runs with its package's outrigger.nodeFlags (NODE_FLAGS="..." instead); with
+// COMPARE_FLAGS="..." a second adapter with those flags is measured beside it in the same run.
+// Each adapter's peak RSS (VmHWM) is printed at the end.
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { nodeFlags } from '../../scripts/node-flags.mjs';
+import { adapterConfig, children, peakRssMb, start } from './common.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const pkg = join(here, '../../packages/api-adapter');
@@ -18,26 +23,9 @@ const require = createRequire(join(pkg, 'package.json'));
 const autocannon = require('autocannon');
 const duration = Number(process.env.DURATION ?? 5);
 const connections = Number(process.env.CONNECTIONS ?? 50);
-const children = [];
-
-function start(args, env = {}) {
-  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    let buf = '';
-    child.stdout.on('data', (c) => {
-      buf += c;
-      for (const line of buf.split('\n')) {
-        try {
-          const j = JSON.parse(line);
-          if (j.port) return resolve(`127.0.0.1:${j.port}`);
-          if (j.msg === 'listening' && j.listener === 'data') return resolve(j.address);
-        } catch {}
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`${args[0]} exited with ${code}`)));
-  });
-}
+const flagList = (s) => s.split(/\s+/).filter(Boolean);
+const flags = process.env.NODE_FLAGS !== undefined ? flagList(process.env.NODE_FLAGS) : nodeFlags('api-adapter');
+const compare = process.env.COMPARE_FLAGS !== undefined ? flagList(process.env.COMPARE_FLAGS) : undefined;
 
 function loadFor(url, seconds, headers = { 'api-version': '2024-06-01' }) {
   return new Promise((resolve, reject) => {
@@ -49,45 +37,30 @@ const load = (url) => loadFor(url, duration);
 const dir = mkdtempSync(join(tmpdir(), 'aa-bench-'));
 try {
   const upstream = await start([join(here, 'upstream.mjs')]);
-  const change = (endpoints) => ({
-    description: 'cents, statuses, name split, rename',
-    endpoints,
-    body: [
-      { type: 'convert', path: '/data/*/amount', from: 'decimal_string', to: 'integer_cents' },
-      { type: 'map_values', path: '/data/*/status', map: { open: 'pending', paid: 'settled' } },
-      {
-        type: 'split',
-        from: '/data/*/customer/name',
-        into: ['/data/*/customer/given_name', '/data/*/customer/family_name'],
-        separator: ' ',
-      },
-      { type: 'rename', from: '/data/*/created', to: '/data/*/created_at' },
-    ],
-  });
-  const config = {
-    listen: '127.0.0.1:0',
-    admin: { listen: '127.0.0.1:0' },
-    probes: { listen: '127.0.0.1:0' },
-    log: { level: 'warn' },
-    upstream: { url: `http://${upstream}`, version: '2023-01-01' },
-    versions: [{ version: '2024-06-01', changes: [change(['GET /invoices10', 'GET /invoices1000'])] }, { version: '2023-01-01' }],
-  };
+  const config = adapterConfig(upstream);
   writeFileSync(join(dir, 'c.json'), JSON.stringify(config));
-  const adapterLog = start([process.env.BIN ?? join(pkg, 'dist/bundle/api-adapter.mjs'), 'run', '-c', join(dir, 'c.json')], {
-    LOG_LEVEL: 'info',
-  });
-  const adapter = await adapterLog;
+  const bin = process.env.BIN ?? join(pkg, 'dist/bundle/api-adapter.mjs');
+  const startAdapter = (f) => start([...f, bin, 'run', '-c', join(dir, 'c.json')], { LOG_LEVEL: 'info' });
+  const adapter = await startAdapter(flags);
+  const adapterPid = children.at(-1).pid;
+  const other = compare && (await startAdapter(compare));
+  const otherPid = children.at(-1).pid;
   const fastify = await start([join(here, 'fastify-proxy.mjs')], { UPSTREAM: `http://${upstream}` });
+  const label = (f) => (f.length ? f.join(' ') : 'no flags');
 
   const runs = [
     ['direct', `http://${upstream}/plain10`],
     ['adapter unmatched (pass-through)', `http://${adapter}/plain10`],
+    ...(other ? [[`adapter pass-through, ${label(compare)}`, `http://${other}/plain10`]] : []),
     ['@fastify/http-proxy pass-through', `http://${fastify}/plain10`],
     ['direct 1000 items', `http://${upstream}/plain1000`],
     ['adapter unmatched 1000 items', `http://${adapter}/plain1000`],
+    ...(other ? [[`adapter 1000 items, ${label(compare)}`, `http://${other}/plain1000`]] : []),
     ['@fastify/http-proxy 1000 items', `http://${fastify}/plain1000`],
     ['adapter matched 10 items', `http://${adapter}/invoices10`],
+    ...(other ? [[`adapter matched 10 items, ${label(compare)}`, `http://${other}/invoices10`]] : []),
     ['adapter matched 1000 items', `http://${adapter}/invoices1000`],
+    ...(other ? [[`adapter matched 1000 items, ${label(compare)}`, `http://${other}/invoices1000`]] : []),
   ];
   const results = {};
   // Warm every target up (JIT, connection pools) before measuring anything.
@@ -117,6 +90,8 @@ try {
       ratio_passthrough_vs_fastify_1000: +(results['adapter unmatched 1000 items'] / results['@fastify/http-proxy 1000 items']).toFixed(2),
     }),
   );
+  console.log(JSON.stringify({ bench: 'api-adapter', flags: label(flags), peak_rss_mb: peakRssMb(adapterPid) }));
+  if (other) console.log(JSON.stringify({ bench: 'api-adapter', flags: label(compare), peak_rss_mb: peakRssMb(otherPid) }));
 } finally {
   for (const c of children) c.kill('SIGKILL');
   rmSync(dir, { recursive: true, force: true });

@@ -7,6 +7,7 @@
 // one of them embedded in each item's `referred_by`).
 import { Engine } from '../../packages/api-adapter/dist/src/engine.js';
 import { runResponseBodySync } from '../../packages/api-adapter/dist/src/version/index.js';
+import { invoiceOperations } from './common.mjs';
 
 const sizes = process.argv.slice(2).map(Number).filter(Boolean);
 const config = {
@@ -26,17 +27,7 @@ const config = {
           response: [],
           request_body: [],
           error_body: [],
-          body: [
-            { type: 'convert', path: '/data/*/amount', from: 'decimal_string', to: 'integer_cents' },
-            { type: 'map_values', path: '/data/*/status', map: { open: 'pending', paid: 'settled' } },
-            {
-              type: 'split',
-              from: '/data/*/customer/name',
-              into: ['/data/*/customer/given_name', '/data/*/customer/family_name'],
-              separator: ' ',
-            },
-            { type: 'rename', from: '/data/*/created', to: '/data/*/created_at' },
-          ],
+          body: invoiceOperations,
           response_body: [],
         },
       ],

@@ -58,7 +58,7 @@ export function sidecarContainer(name: SidecarName, o: SidecarOptions): Record<s
     startupProbe: probe('/readyz', { periodSeconds: 1, failureThreshold: 30 }),
     readinessProbe: probe('/readyz', { periodSeconds: 5 }),
     livenessProbe: probe('/healthz', { periodSeconds: 10 }),
-    resources: { requests: { cpu: '20m', memory: '96Mi' }, limits: { memory: name === 'log-forwarder' ? '256Mi' : '192Mi' } },
+    resources: { requests: { cpu: '20m', memory: '96Mi' }, limits: { memory: name === 'egress-proxy' ? '192Mi' : '256Mi' } },
     securityContext: {
       runAsNonRoot: true,
       runAsUser: 65534,
