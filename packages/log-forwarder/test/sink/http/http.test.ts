@@ -2,8 +2,8 @@ import { writeFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import t from 'tap';
+import { idempotencyKey } from '../../../src/sink/http/idempotency-key.js';
 import { httpSink } from '../../../src/sink/http/index.js';
-import { idempotencyKey } from '../../../src/sink/http/request.js';
 import { makeBatch, makeContext, metricValue, sinkFrom, until } from '../../delivery/fixtures/batches.js';
 import { type ScriptedResponse, send, TestHttpServer } from '../../servers/http-server.js';
 
