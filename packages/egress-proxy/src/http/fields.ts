@@ -4,7 +4,12 @@
  * SP and HTAB only (no NUL, no other control bytes), optional whitespace trimmed.
  */
 
-export const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** tchar (RFC 9110 §5.6.2): the bytes of a token (a method, a field name). */
+const TCHARS = "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+/** 1 at each tchar byte, for the parsers that read bytes. */
+export const TOKEN_BYTES = new Uint8Array(256);
+for (const c of TCHARS) TOKEN_BYTES[c.charCodeAt(0)] = 1;
+export const TOKEN = new RegExp(`^[${TCHARS.replace(/[\\\]^-]/g, '\\$&')}]+$`);
 const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 const DIGITS = /^\d+$/;
 

@@ -10,7 +10,7 @@
 
 import type { ErrorCode } from '../errors.js';
 import { ChunkedDecoder } from '../http/chunked-decoder.js';
-import { contentLength, fieldColon, fieldValue, hasToken, headLines } from '../http/fields.js';
+import { contentLength, fieldColon, fieldValue, hasToken, headLines, TOKEN_BYTES } from '../http/fields.js';
 
 /** A request the listener refuses; the connection is closed after the answer. */
 export class RequestError extends Error {
@@ -74,16 +74,6 @@ enum State {
 
 function bad(detail: string): RequestError {
   return new RequestError(400, 'OUTRIGGER_E_BAD_REQUEST', detail);
-}
-
-/** Whether a byte may appear in a method (a token). */
-function isTokenByte(b: number): boolean {
-  return (
-    (b >= 97 && b <= 122) ||
-    (b >= 65 && b <= 90) ||
-    (b >= 48 && b <= 57) ||
-    (b > 32 && b < 127 && "!#$%&'*+-.^_`|~".includes(String.fromCharCode(b)))
-  );
 }
 
 export class RequestParser {
@@ -201,7 +191,7 @@ export class RequestParser {
     for (let i = s; i < headEnd; i++) {
       const b = bytes[i] as number;
       if (b === 32 && i > s) break;
-      if (!isTokenByte(b)) throw bad('a malformed request line');
+      if (TOKEN_BYTES[b] !== 1) throw bad('a malformed request line');
     }
     for (let i = bytes.indexOf(10, s); i !== -1 && i < headEnd; i = bytes.indexOf(10, i + 1)) {
       if (bytes[i - 1] !== 13) throw bad('a bare LF in the request head');
