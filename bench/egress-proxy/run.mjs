@@ -15,11 +15,12 @@
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { freePort } from '../../packages/runtime/dist/src/testing/free-port.js';
 import { nodeFlags } from '../../scripts/node-flags.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -48,16 +49,6 @@ process.on('exit', () => {
   rmSync(dir, { recursive: true, force: true });
 });
 process.on('SIGINT', () => process.exit(130));
-
-function freePort() {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function waitPort(port) {
   const deadline = Date.now() + 10_000;

@@ -13,6 +13,7 @@ import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../../packages/runtime/dist/src/testing/free-port.js';
 import { nodeFlags } from '../../scripts/node-flags.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -50,15 +51,6 @@ const target = createServer((s) => {
 });
 await new Promise((r) => target.listen(0, '127.0.0.1', r));
 const targetPort = target.address().port;
-
-function freePort() {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function waitPort(port) {
   for (let i = 0; i < 200; i++) {

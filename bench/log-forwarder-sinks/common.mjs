@@ -43,6 +43,7 @@ export function procStats(pid) {
 }
 
 import { createRequire } from 'node:module';
+import { freePort } from '../../packages/runtime/dist/src/testing/free-port.js';
 
 const require = createRequire(import.meta.url);
 
@@ -180,14 +181,7 @@ export function fileLineCounter(file) {
   };
 }
 
-export async function freePort() {
-  const s = createServer();
-  s.listen(0, '127.0.0.1');
-  await once(s, 'listening');
-  const { port } = s.address();
-  await new Promise((r) => s.close(r));
-  return port;
-}
+export { freePort };
 
 /** rsyslogd as our own process with `conf` (a string), stopped by PID. */
 export async function startRsyslog(dir, conf) {

@@ -1,15 +1,8 @@
 // Helpers the start-up and footprint benchmarks share: a free loopback port, and one /readyz probe.
 import { request } from 'node:http';
-import { createServer } from 'node:net';
+import { freePort } from '../../packages/runtime/dist/src/testing/free-port.js';
 
-export function freePort() {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 /** Whether GET /readyz on 127.0.0.1:`port` answers 200 (false while nothing listens). */
 export function readyz(port) {
