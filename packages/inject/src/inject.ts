@@ -5,7 +5,7 @@
  * no change is written back byte for byte.
  */
 import { CST, type Document, isMap, isSeq, Parser, parseAllDocuments, type YAMLMap, type YAMLSeq } from 'yaml';
-import { lintPodSpec } from './lint.js';
+import { claimedVolumes, lintPodSpec } from './lint.js';
 import { LOG_DIR, type SidecarName, sidecarContainer, sidecarNames, VERSION, volumes } from './sidecars.js';
 import { validateObject } from './validate.js';
 import { workloadKinds } from './workload.js';
@@ -92,7 +92,8 @@ export async function injectText(text: string, source: string, options: InjectOp
       changedDocs.add(i);
       const after = at(doc.toJS(), base) as Obj;
       const spec = at(after, workloadKinds[String(after.kind)]?.spec ?? []) as Obj;
-      for (const p of [...lintPodSpec(spec), ...(await validateObject(after))]) errors.push(`${where(i, label)}: ${p}`);
+      for (const p of [...lintPodSpec(spec, claimedVolumes(after)), ...(await validateObject(after))])
+        errors.push(`${where(i, label)}: ${p}`);
     }
   }
   if (!changed || errors.length > 0) return { output: text, changed: false, skips, errors };

@@ -4,7 +4,11 @@ import { sidecarNames, sidecarPorts } from './sidecars.js';
 type Obj = Record<string, unknown>;
 const list = (v: unknown): Obj[] => (Array.isArray(v) ? (v as Obj[]) : []);
 
-export function lintPodSpec(spec: Obj): string[] {
+/**
+ * `claims`: the names of the volumes the workload provides besides `spec.volumes` (a
+ * StatefulSet's `volumeClaimTemplates`, see `claimedVolumes`).
+ */
+export function lintPodSpec(spec: Obj, claims: readonly string[] = []): string[] {
   const problems: string[] = [];
   const init = list(spec.initContainers);
   const main = list(spec.containers);
@@ -20,9 +24,10 @@ export function lintPodSpec(spec: Obj): string[] {
     if (vols.has(name)) problems.push(`volume name "${name}" is used twice`);
     vols.add(name);
   }
+  const mountable = new Set([...vols, ...claims]);
   for (const c of [...init, ...main]) {
     for (const m of list(c.volumeMounts)) {
-      if (!vols.has(String(m.name))) problems.push(`container "${c.name}" mounts volume "${m.name}", which the pod does not have`);
+      if (!mountable.has(String(m.name))) problems.push(`container "${c.name}" mounts volume "${m.name}", which the pod does not have`);
     }
   }
   for (const c of main) {
@@ -39,8 +44,19 @@ export function lintPodSpec(spec: Obj): string[] {
     if (ours.has(String(c.name))) continue;
     for (const port of list(c.ports)) {
       const clash = taken.get(Number(port.containerPort));
-      if (clash) problems.push(`container "${c.name}" uses port ${port.containerPort}, which ${clash} listens on`);
+      if (clash) {
+        problems.push(
+          `container "${c.name}" uses port ${port.containerPort}, which ${clash} listens on (leave ${clash} out: --sidecars, or the outrigger.dev/inject annotation)`,
+        );
+      }
     }
   }
   return problems;
+}
+
+/** The volumes a StatefulSet's pods get from its `volumeClaimTemplates` (one PVC per pod, by name). */
+export function claimedVolumes(workload: Obj): string[] {
+  if (workload.kind !== 'StatefulSet') return [];
+  const spec = workload.spec as Obj | undefined;
+  return list(spec?.volumeClaimTemplates).map((c) => String((c.metadata as Obj | undefined)?.name));
 }

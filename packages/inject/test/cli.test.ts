@@ -188,7 +188,7 @@ t.test('bad input: an error naming file and document, nothing on stdout, exit 1'
     [
       'clash.yaml',
       'apiVersion: v1\nkind: Pod\nmetadata: { name: c }\nspec: { containers: [{ name: a, image: a, ports: [{ containerPort: 8080 }] }] }\n',
-      /clash\.yaml: document 1 \(Pod\/c\): container "a" uses port 8080, which api-adapter listens on/,
+      /clash\.yaml: document 1 \(Pod\/c\): container "a" uses port 8080, which api-adapter listens on \(leave api-adapter out: --sidecars, or the outrigger.dev\/inject annotation\)/,
     ],
     [
       'invalid.yaml',
@@ -252,4 +252,37 @@ t.test('a volume the workload already has under one of our names is its own: mou
   const dup = await run(['-'], JSON.stringify(twice));
   t.equal(dup.code, 1);
   t.match(dup.stderr, /volume name "outrigger-config" is used twice/, 'a duplicate volume name is named');
+});
+
+t.test('a StatefulSet whose app mounts a volume from its volumeClaimTemplates is injected', async (t) => {
+  // The commonest shape of a database: the data volume comes from a PVC template, not spec.volumes.
+  const sts = [
+    'apiVersion: apps/v1',
+    'kind: StatefulSet',
+    'metadata: {name: db}',
+    'spec:',
+    '  serviceName: db',
+    '  selector: {matchLabels: {app: db}}',
+    '  template:',
+    '    metadata: {labels: {app: db}}',
+    '    spec:',
+    '      containers:',
+    '        - {name: db, image: "db:1", volumeMounts: [{name: data, mountPath: /data}]}',
+    '  volumeClaimTemplates:',
+    '    - metadata: {name: data}',
+    '      spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}',
+    '',
+  ].join('\n');
+  const r = await run(['-'], sts);
+  t.equal(r.code, 0, r.stderr);
+  const [out] = objects(r.stdout) as [Obj];
+  t.same(
+    out.spec.template.spec.initContainers.map((c: Obj) => c.name),
+    ['log-forwarder', 'egress-proxy', 'api-adapter'],
+  );
+  t.same(await validateObject(out), []);
+
+  const missing = await run(['-'], sts.replace('name: data, mountPath', 'name: nowhere, mountPath'));
+  t.equal(missing.code, 1, 'a mount of a volume neither in volumes nor in the claim templates is still an error');
+  t.match(missing.stderr, /mounts volume "nowhere", which the pod does not have/);
 });
