@@ -209,7 +209,7 @@ function injectObject(
   const containers = (at(doc.toJS(), specPath) as Obj).containers as Obj[];
   const ownLogs = containers
     .flatMap((c) => (Array.isArray(c.volumeMounts) ? (c.volumeMounts as Obj[]) : []))
-    .find((m) => m.mountPath === LOG_DIR);
+    .find((m) => typeof m.mountPath === 'string' && m.mountPath.replace(/\/+$/, '') === LOG_DIR); // `/var/log/app/` is the same place
   const logsVolume = ownLogs ? String(ownLogs.name) : volumes.logs;
   const native = o.mode === 'native';
   const key = native ? 'initContainers' : 'containers';

@@ -286,3 +286,21 @@ t.test('a StatefulSet whose app mounts a volume from its volumeClaimTemplates is
   t.equal(missing.code, 1, 'a mount of a volume neither in volumes nor in the claim templates is still an error');
   t.match(missing.stderr, /mounts volume "nowhere", which the pod does not have/);
 });
+
+t.test("the app's own log volume is found however its mountPath is spelled (a trailing slash)", async (t) => {
+  const pod =
+    'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: p, image: p, volumeMounts: [{name: l, mountPath: /var/log/app/}]}]\n  volumes: [{name: l, emptyDir: {}}]\n';
+  const r = await run(['--sidecars', 'log-forwarder', '-'], pod);
+  t.equal(r.code, 0, r.stderr);
+  const [out] = objects(r.stdout) as [Obj];
+  t.same(out.spec.containers[0].volumeMounts, [{ name: 'l', mountPath: '/var/log/app/' }], 'no second mount at the same place');
+  t.same(
+    out.spec.volumes.map((v: Obj) => v.name),
+    ['l', 'outrigger-config', 'outrigger-state'],
+  );
+  t.equal(
+    out.spec.initContainers[0].volumeMounts.find((m: Obj) => m.mountPath === '/var/log/app')?.name,
+    'l',
+    'the forwarder reads the app’s volume',
+  );
+});
