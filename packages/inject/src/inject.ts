@@ -211,11 +211,15 @@ function injectObject(
     .flatMap((c) => (Array.isArray(c.volumeMounts) ? (c.volumeMounts as Obj[]) : []))
     .find((m) => typeof m.mountPath === 'string' && m.mountPath.replace(/\/+$/, '') === LOG_DIR); // `/var/log/app/` is the same place
   const logsVolume = ownLogs ? String(ownLogs.name) : volumes.logs;
+  // The forwarder must see the directory the app writes to: the same part of the volume.
+  const logsSubPath: { subPath?: string; subPathExpr?: string } = {};
+  if (typeof ownLogs?.subPath === 'string' && ownLogs.subPath !== '') logsSubPath.subPath = ownLogs.subPath;
+  if (typeof ownLogs?.subPathExpr === 'string' && ownLogs.subPathExpr !== '') logsSubPath.subPathExpr = ownLogs.subPathExpr;
   const native = o.mode === 'native';
   const key = native ? 'initContainers' : 'containers';
   if (!seqAt(key)) doc.setIn([...specPath, key], doc.createNode([]));
   const target = seqAt(key) as YAMLSeq;
-  const added = names.map((n) => doc.createNode(sidecarContainer(n, { image: o.image, native, logsVolume })));
+  const added = names.map((n) => doc.createNode(sidecarContainer(n, { image: o.image, native, logsVolume, logsSubPath })));
   if (native) target.items.unshift(...added);
   else target.items.push(...added);
 

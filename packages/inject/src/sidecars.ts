@@ -18,6 +18,8 @@ export interface SidecarOptions {
   native: boolean;
   /** The volume holding the app's logs (ours, or one the app already mounts at LOG_DIR). */
   logsVolume: string;
+  /** The part of that volume the app mounts there (its mount's `subPath` / `subPathExpr`). */
+  logsSubPath?: { subPath?: string; subPathExpr?: string };
 }
 
 /** The image's entrypoint script (docker/Dockerfile). */
@@ -44,7 +46,10 @@ export function sidecarContainer(name: SidecarName, o: SidecarOptions): Record<s
   if (p.data && p.dataName) ports.unshift({ name: p.dataName, containerPort: p.data });
   const mounts: Record<string, unknown>[] = [{ name: volumes.config, mountPath: '/etc/outrigger', readOnly: true }];
   if (name === 'log-forwarder') {
-    mounts.push({ name: o.logsVolume, mountPath: LOG_DIR, readOnly: true }, { name: volumes.state, mountPath: '/var/lib/outrigger' });
+    mounts.push(
+      { name: o.logsVolume, mountPath: LOG_DIR, readOnly: true, ...o.logsSubPath },
+      { name: volumes.state, mountPath: '/var/lib/outrigger' },
+    );
   }
   const probe = (path: string, extra: Record<string, number>) => ({ httpGet: { path, port: p.probes }, ...extra });
   return {

@@ -304,3 +304,17 @@ t.test("the app's own log volume is found however its mountPath is spelled (a tr
     'the forwarder reads the app’s volume',
   );
 });
+
+t.test('the app mounts a subPath of a volume at the log directory: the forwarder mounts the same subPath', async (t) => {
+  const pod =
+    'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: p, image: p, volumeMounts: [{name: shared, mountPath: /var/log/app, subPath: logs}]}]\n  volumes: [{name: shared, emptyDir: {}}]\n';
+  const r = await run(['--sidecars', 'log-forwarder', '-'], pod);
+  t.equal(r.code, 0, r.stderr);
+  const [out] = objects(r.stdout) as [Obj];
+  t.same(
+    out.spec.initContainers[0].volumeMounts.find((m: Obj) => m.mountPath === '/var/log/app'),
+    { name: 'shared', mountPath: '/var/log/app', readOnly: true, subPath: 'logs' },
+    'the directory the app writes to, not the volume’s root',
+  );
+  t.same(await validateObject(out), []);
+});
