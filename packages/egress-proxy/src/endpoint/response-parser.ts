@@ -9,6 +9,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { ChunkedDecoder } from '../http/chunked-decoder.js';
 import { contentLength, fieldColon, fieldValue, hasToken, headLines } from '../http/fields.js';
+import { heldCopy } from '../http/held-copy.js';
 
 /** The upstream sent something that is not a valid HTTP/1.1 response (the proxy answers 502). */
 export class ResponseError extends Error {
@@ -141,7 +142,7 @@ export class ResponseParser {
       // A head ended by bare LFs never ends by CRLFCRLF: refused now, not at a timeout.
       if (bytes.indexOf('\n\n') !== -1) throw new ResponseError('a bare LF in the response head');
       if (stop !== -1 || bytes.length > MAX_HEAD_BYTES) throw new ResponseError('the response head is too large');
-      this.#partial = Buffer.from(bytes);
+      this.#partial = heldCopy(bytes);
       return end;
     }
     this.#partial = undefined;

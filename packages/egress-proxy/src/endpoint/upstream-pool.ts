@@ -11,6 +11,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { contentLength, isFieldValue, TOKEN } from '../http/fields.js';
+import { heldCopy } from '../http/held-copy.js';
 import { type ResponseHead, ResponseParser, type ResponseSink } from './response-parser.js';
 
 /** What the pool needs from the endpoint to open a connection (TCP or TLS, connect timeout included). */
@@ -363,7 +364,7 @@ class Connection implements ResponseSink {
       return;
     }
     // Paused mid-read: the rest is copied (the read buffer is reused) and parsed on resume.
-    if (at < end) this.#held = { buf: Buffer.from(buf.subarray(at, end)), at: 0, end: end - at };
+    if (at < end) this.#held = { buf: heldCopy(buf.subarray(at, end)), at: 0, end: end - at };
   }
 
   pause(): void {

@@ -11,6 +11,7 @@
 import type { ErrorCode } from '../errors.js';
 import { ChunkedDecoder } from '../http/chunked-decoder.js';
 import { contentLength, fieldColon, fieldValue, hasToken, headLines, TOKEN_BYTES } from '../http/fields.js';
+import { heldCopy } from '../http/held-copy.js';
 
 /** A request the listener refuses; the connection is closed after the answer. */
 export class RequestError extends Error {
@@ -62,6 +63,7 @@ const HTTP_09 = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+ [\x21-\x7e]+$/;
 /** host, or [v6]; an optional port. No userinfo, path, list or whitespace. */
 const HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~-]+)(?::\d{1,5})?$/;
 const CRLFCRLF = Buffer.from('\r\n\r\n');
+const CR = Buffer.from([13]);
 const MAX_CHUNK_EXTENSION_BYTES = 4096;
 
 enum State {
@@ -144,14 +146,14 @@ export class RequestParser {
     while (s + 1 < bytes.length && bytes[s] === 13 && bytes[s + 1] === 10) s += 2;
     if (s === bytes.length || (s === bytes.length - 1 && bytes[s] === 13)) {
       // Nothing but empty lines so far: keep at most a CR whose LF is still to come.
-      this.#partial = s === bytes.length ? undefined : Buffer.from([13]);
+      this.#partial = s === bytes.length ? undefined : heldCopy(CR);
       return end;
     }
     const stop = bytes.indexOf(CRLFCRLF, s);
     const headEnd = stop === -1 ? bytes.length : stop + 2;
     this.#checkSoFar(bytes, s, headEnd, stop !== -1);
     if (stop === -1) {
-      this.#partial = Buffer.from(bytes.subarray(s));
+      this.#partial = heldCopy(bytes.subarray(s));
       return end;
     }
     this.#partial = undefined;
