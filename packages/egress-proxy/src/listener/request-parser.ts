@@ -63,6 +63,7 @@ const HTTP_09 = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+ [\x21-\x7e]+$/;
 /** host, or [v6]; an optional port. No userinfo, path, list or whitespace. */
 const HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~-]+)(?::\d{1,5})?$/;
 const CRLFCRLF = Buffer.from('\r\n\r\n');
+/** A lone CR held while its LF is still to come (never written to: shared). */
 const CR = Buffer.from([13]);
 const MAX_CHUNK_EXTENSION_BYTES = 4096;
 
@@ -146,7 +147,7 @@ export class RequestParser {
     while (s + 1 < bytes.length && bytes[s] === 13 && bytes[s + 1] === 10) s += 2;
     if (s === bytes.length || (s === bytes.length - 1 && bytes[s] === 13)) {
       // Nothing but empty lines so far: keep at most a CR whose LF is still to come.
-      this.#partial = s === bytes.length ? undefined : heldCopy(CR);
+      this.#partial = s === bytes.length ? undefined : CR;
       return end;
     }
     const stop = bytes.indexOf(CRLFCRLF, s);

@@ -9,14 +9,15 @@ import { createServer } from 'node:net';
 
 const FLOOR = 10000;
 
-function ephemeralLow(): number {
+/** The lowest port the kernel hands out by itself (Linux's default when it cannot be read). */
+const EPHEMERAL_LOW = (() => {
   try {
     const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
     return Number.isInteger(low) && low > FLOOR + 1000 ? low : 32768;
   } catch {
     return 32768;
   }
-}
+})();
 
 function bindable(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -30,7 +31,7 @@ const handedOut = new Set<number>();
 
 /** A port on 127.0.0.1 that was free a moment ago and that this process has not handed out before. */
 export async function freePort(): Promise<number> {
-  const high = ephemeralLow();
+  const high = EPHEMERAL_LOW;
   for (let attempt = 0; attempt < 200; attempt++) {
     const port = FLOOR + Math.floor(Math.random() * (high - FLOOR));
     if (handedOut.has(port)) continue;

@@ -12,18 +12,19 @@
 import { createHash, type Hash } from 'node:crypto';
 import type { RequestEvents } from '../../delivery/request.js';
 
-/** Offsets hashed per update: 8 KiB, under Buffer's pool size. */
+/** Offsets hashed per update (8 KiB). */
 const CHUNK = 1024;
+/** One scratch for every key: a key is computed start to end without yielding. */
+const OFFSETS = new Float64Array(CHUNK);
 
 class KeyHash {
   readonly #hash: Hash = createHash('sha256');
-  readonly #offsets = new Float64Array(CHUNK);
   #n = 0;
   #prefix: string | undefined;
 
   offset(prefix: string, offset: number): void {
     if (prefix !== this.#prefix) this.#run(prefix);
-    this.#offsets[this.#n++] = offset;
+    OFFSETS[this.#n++] = offset;
     if (this.#n === CHUNK) this.#flush();
   }
 
@@ -38,7 +39,7 @@ class KeyHash {
 
   #flush(): void {
     if (this.#n === 0) return;
-    this.#hash.update(new Uint8Array(this.#offsets.buffer, 0, this.#n * 8));
+    this.#hash.update(new Uint8Array(OFFSETS.buffer, 0, this.#n * 8));
     this.#n = 0;
   }
 
