@@ -287,10 +287,20 @@ t.test('a StatefulSet whose app mounts a volume from its volumeClaimTemplates is
   t.match(missing.stderr, /mounts volume "nowhere", which the pod does not have/);
 });
 
+/** A Pod whose app mounts its emptyDir `volume` as `mount` says (the log directory, spelled some way). */
+const podMounting = (volume: string, mount: Record<string, string>): string =>
+  JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'p' },
+    spec: {
+      containers: [{ name: 'p', image: 'p', volumeMounts: [{ name: volume, ...mount }] }],
+      volumes: [{ name: volume, emptyDir: {} }],
+    },
+  });
+
 t.test("the app's own log volume is found however its mountPath is spelled (a trailing slash)", async (t) => {
-  const pod =
-    'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: p, image: p, volumeMounts: [{name: l, mountPath: /var/log/app/}]}]\n  volumes: [{name: l, emptyDir: {}}]\n';
-  const r = await run(['--sidecars', 'log-forwarder', '-'], pod);
+  const r = await run(['--sidecars', 'log-forwarder', '-'], podMounting('l', { mountPath: '/var/log/app/' }));
   t.equal(r.code, 0, r.stderr);
   const [out] = objects(r.stdout) as [Obj];
   t.same(out.spec.containers[0].volumeMounts, [{ name: 'l', mountPath: '/var/log/app/' }], 'no second mount at the same place');
@@ -306,9 +316,7 @@ t.test("the app's own log volume is found however its mountPath is spelled (a tr
 });
 
 t.test('the app mounts a subPath of a volume at the log directory: the forwarder mounts the same subPath', async (t) => {
-  const pod =
-    'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: p, image: p, volumeMounts: [{name: shared, mountPath: /var/log/app, subPath: logs}]}]\n  volumes: [{name: shared, emptyDir: {}}]\n';
-  const r = await run(['--sidecars', 'log-forwarder', '-'], pod);
+  const r = await run(['--sidecars', 'log-forwarder', '-'], podMounting('shared', { mountPath: '/var/log/app', subPath: 'logs' }));
   t.equal(r.code, 0, r.stderr);
   const [out] = objects(r.stdout) as [Obj];
   t.same(

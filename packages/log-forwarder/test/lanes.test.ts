@@ -78,9 +78,9 @@ t.test('short lines: the offsets kept with each line count against the cap, so 2
   });
   const slow = fwd.memory.get('slow');
   slow?.block();
-  await waitFor(() => (slow?.batches.length ?? 0) > 0, { what: 'a batch held by the blocked sink' });
-  // Time for more reads, were the cap counting the lines' bytes only.
-  await new Promise((r) => setTimeout(r, 500));
+  // Reading stops once the share is used up (it would, later, with the lines' bytes counted only).
+  const waiting = () => (fwd.pipeline.status() as { sinks: Record<string, { waiting_for_room: boolean }> }).sinks.slow?.waiting_for_room;
+  await waitFor(waiting, { what: 'the blocked sink to wait for room' });
   const metric = await fwd.metrics.getSingleMetricAsString('outrigger_log_forwarder_read_bytes_total');
   const read = Number(/\} (\d+)$/m.exec(metric)?.[1]);
   const cost = (bytes: number) => bytes + (bytes / 2) * 16;
