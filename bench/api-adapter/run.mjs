@@ -44,7 +44,7 @@ try {
   const adapter = await startAdapter(flags);
   const adapterPid = children.at(-1).pid;
   const other = compare && (await startAdapter(compare));
-  const otherPid = children.at(-1).pid;
+  const otherPid = other ? children.at(-1).pid : undefined;
   const fastify = await start([join(here, 'fastify-proxy.mjs')], { UPSTREAM: `http://${upstream}` });
   const label = (f) => (f.length ? f.join(' ') : 'no flags');
 
