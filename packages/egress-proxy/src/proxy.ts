@@ -3,12 +3,12 @@
  * decisions (framing, no route, rate limit, body limit, credentials, circuit breakers) happen
  * here before a `Forward` takes the request to the cluster.
  */
-import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { parseHostPort, type Readiness, type SidecarContext, type SidecarInstance } from '@outrigger/runtime';
 import type { Logger } from 'pino';
 import { ForwardProxy, upgradeHead } from './forward/forward-proxy.js';
 import { openTunnel, Tunnels } from './forward/tunnel.js';
+import { newRequestId } from './http/request-id.js';
 import { pathOnly } from './http/request-target.js';
 import type { AppRequest } from './listener/app-request.js';
 import type { AppResponse } from './listener/app-response.js';
@@ -183,7 +183,7 @@ export class EgressProxy implements SidecarInstance {
   handle(req: AppRequest, res: AppResponse, expectContinue: boolean): void {
     this.#inFlight++;
     const raw = req.rawHeaders;
-    const requestId = acceptableRequestId(req.header(this.#idHeader)) ?? randomUUID();
+    const requestId = acceptableRequestId(req.header(this.#idHeader)) ?? newRequestId();
     let url = req.url;
     let host = req.host;
     let route: Route | undefined;
@@ -326,7 +326,7 @@ export class EgressProxy implements SidecarInstance {
   /** An upgrade (WebSocket): on a named route to one of its endpoints, or through the forward proxy. */
   #upgrade(req: AppRequest, socket: Socket, head: Buffer): undefined {
     socket.on('error', () => socket.destroy());
-    const requestId = acceptableRequestId(req.header(this.#idHeader)) ?? randomUUID();
+    const requestId = acceptableRequestId(req.header(this.#idHeader)) ?? newRequestId();
     const refuse = (error: ProxyError, extra = ''): undefined => {
       socket.end(rawProxyError(error, requestId, extra));
     };

@@ -19,18 +19,25 @@ export const hopByHopHeaders: ReadonlySet<string> = new Set([
 
 /**
  * The lower-case header names that `Connection` values list (all values, comma lists, any case),
- * or undefined when none. `close` is an option, not a header, and is left out.
+ * or undefined when none. `close` is an option, not a header, and is left out; so are the
+ * hop-by-hop names, which go anyway (`keep-alive`, the usual value, then costs no set).
  */
 export function connectionTokens(values: string | readonly string[] | undefined): Set<string> | undefined {
   if (values === undefined) return undefined;
+  if (typeof values === 'string') return addTokens(values, undefined);
   let tokens: Set<string> | undefined;
-  for (const value of typeof values === 'string' ? [values] : values) {
-    for (const part of value.split(',')) {
-      const token = part.trim().toLowerCase();
-      if (token === '' || token === 'close') continue;
-      tokens ??= new Set();
-      tokens.add(token);
-    }
+  for (const value of values) tokens = addTokens(value, tokens);
+  return tokens;
+}
+
+function addTokens(value: string, tokens: Set<string> | undefined): Set<string> | undefined {
+  const lower = value.toLowerCase();
+  if (lower === 'keep-alive' || lower === 'close') return tokens;
+  for (const part of lower.split(',')) {
+    const token = part.trim();
+    if (token === '' || token === 'close' || hopByHopHeaders.has(token)) continue;
+    tokens ??= new Set();
+    tokens.add(token);
   }
   return tokens;
 }

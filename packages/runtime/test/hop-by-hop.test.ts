@@ -16,8 +16,12 @@ t.test('the RFC 9110 §7.6.1 set, proxy-authorization included', async (t) => {
 });
 
 t.test('Connection tokens: every value, comma lists, any case; close is no header', async (t) => {
-  t.same([...(connectionTokens(['close, X-Trace', ' x-debug ,,KEEP-ALIVE']) ?? [])], ['x-trace', 'x-debug', 'keep-alive']);
+  t.same([...(connectionTokens(['close, X-Trace', ' x-debug ,,KEEP-ALIVE, Upgrade']) ?? [])], ['x-trace', 'x-debug']);
   t.equal(connectionTokens('close'), undefined);
+  // The hop-by-hop names are left out of the set: they are removed whether named or not.
+  t.equal(connectionTokens('Keep-Alive'), undefined);
+  t.equal(connectionTokens(['keep-alive', 'te, close']), undefined);
+  t.ok(isHopByHop('keep-alive', connectionTokens('keep-alive')));
   t.equal(connectionTokens(undefined), undefined);
   const raw = ['Host', 'a', 'Connection', 'X-One', 'x-other', 'v', 'CONNECTION', 'x-two, close'];
   t.same([...(rawConnectionTokens(raw) ?? [])], ['x-one', 'x-two']);

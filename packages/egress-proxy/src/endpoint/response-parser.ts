@@ -6,7 +6,6 @@
  * skipped (101 refused: upgrades leave the pool). Body bytes are handed on as views of the buffer
  * fed in, so a read allocates nothing here. Pure: no sockets (the pool feeds it).
  */
-import type { IncomingHttpHeaders } from 'node:http';
 import { ChunkedDecoder } from '../http/chunked-decoder.js';
 import { contentLength, fieldColon, fieldValue, hasToken, headLines } from '../http/fields.js';
 import { heldCopy } from '../http/held-copy.js';
@@ -20,8 +19,11 @@ export class ResponseError extends Error {
 export interface ResponseHead {
   status: number;
   reason: string;
-  /** Lower-case names; a repeated field is an array of its values in order. */
-  headers: IncomingHttpHeaders;
+  /**
+   * Flat `[name, value, ...]` in the order received, names lower-cased, values trimmed (a list,
+   * not an object: no dictionary per response; `headerValue` looks one up).
+   */
+  headers: string[];
   /** The connection may carry another request after this response (version and Connection). */
   keepAlive: boolean;
   /** `Keep-Alive: timeout=N` in milliseconds, when the upstream announced it. */
@@ -189,7 +191,7 @@ export function parseHead(text: string): ParsedHead {
   const lines = headLines(text, responseError);
   const m = STATUS_LINE.exec(lines[0] as string);
   if (m === null) throw new ResponseError('a malformed status line');
-  const headers: IncomingHttpHeaders = Object.create(null);
+  const headers: string[] = [];
   let length = -1;
   let te: string | undefined;
   let connection: string | undefined;
@@ -199,22 +201,25 @@ export function parseHead(text: string): ParsedHead {
     const colon = fieldColon(line, responseError);
     const value = fieldValue(line, colon, responseError);
     const lower = line.slice(0, colon).toLowerCase();
-    if (lower === 'content-length') {
-      if (length !== -1) throw new ResponseError('more than one Content-Length');
-      const n = contentLength(value);
-      if (n === undefined) throw new ResponseError('an invalid Content-Length');
-      length = n;
-    } else if (lower === 'transfer-encoding') {
-      te = te === undefined ? value : `${te}, ${value}`;
-    } else if (lower === 'connection') {
-      connection = connection === undefined ? value : `${connection}, ${value}`;
-    } else if (lower === 'keep-alive') {
-      keepAliveHint = value;
+    headers.push(lower, value);
+    // Only the framing and connection fields are read here; their lengths pick them out cheaply.
+    switch (lower.length) {
+      case 10:
+        if (lower === 'connection') connection = connection === undefined ? value : `${connection}, ${value}`;
+        else if (lower === 'keep-alive') keepAliveHint = value;
+        break;
+      case 14:
+        if (lower === 'content-length') {
+          if (length !== -1) throw new ResponseError('more than one Content-Length');
+          const n = contentLength(value);
+          if (n === undefined) throw new ResponseError('an invalid Content-Length');
+          length = n;
+        }
+        break;
+      case 17:
+        if (lower === 'transfer-encoding') te = te === undefined ? value : `${te}, ${value}`;
+        break;
     }
-    const prev = headers[lower];
-    if (prev === undefined) headers[lower] = value;
-    else if (Array.isArray(prev)) prev.push(value);
-    else headers[lower] = [prev, value];
   }
   let chunked = false;
   if (te !== undefined) {

@@ -7,7 +7,6 @@
  * `Connection: close`; idle ones are closed before the upstream would (its `Keep-Alive: timeout`
  * minus a margin, else `idleTimeoutMs`).
  */
-import type { IncomingHttpHeaders } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { contentLength, isFieldValue, TOKEN } from '../http/fields.js';
@@ -72,7 +71,7 @@ export interface UpstreamController {
  */
 export interface UpstreamHandler {
   onRequestStart(controller: UpstreamController): void;
-  onResponseStart(controller: UpstreamController, status: number, headers: IncomingHttpHeaders): void;
+  onResponseStart(controller: UpstreamController, status: number, headers: readonly string[]): void;
   onResponseData(controller: UpstreamController, chunk: Buffer): void;
   onResponseEnd(controller: UpstreamController): void;
   onResponseError(controller: UpstreamController, err: Error): void;

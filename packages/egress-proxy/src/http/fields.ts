@@ -64,3 +64,35 @@ export function hasToken(list: string, token: string): boolean {
   for (const t of list.split(',')) if (t.trim() === token) return true;
   return false;
 }
+
+/** The value of header `lower` (a lower-case name) in a flat list; repeated ones joined by ", ". */
+export function headerValue(raw: readonly string[], lower: string): string | undefined {
+  let out: string | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i] as string;
+    if (name.length === lower.length && name.toLowerCase() === lower) {
+      out = out === undefined ? (raw[i + 1] as string) : `${out}, ${raw[i + 1]}`;
+    }
+  }
+  return out;
+}
+
+/** The first value of header `lower` in a flat list whose names are lower-case (a response head's). */
+export function firstValue(lowerRaw: readonly string[], lower: string): string | undefined {
+  for (let i = 0; i < lowerRaw.length; i += 2) if (lowerRaw[i] === lower) return lowerRaw[i + 1];
+  return undefined;
+}
+
+/** Sets header `lower` in a flat list with lower-case names: the first one replaced, others removed. */
+export function setValue(lowerRaw: string[], lower: string, value: string): void {
+  let found = false;
+  for (let i = 0; i < lowerRaw.length; ) {
+    if (lowerRaw[i] !== lower) i += 2;
+    else if (!found) {
+      found = true;
+      lowerRaw[i + 1] = value;
+      i += 2;
+    } else lowerRaw.splice(i, 2);
+  }
+  if (!found) lowerRaw.push(lower, value);
+}

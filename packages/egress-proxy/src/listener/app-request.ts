@@ -4,7 +4,8 @@
  * read until someone resumes it, so a request refused before its body moves leaves the body on
  * the socket (and the connection is closed after the answer).
  */
-import { headerValue, type RequestHead } from './request-parser.js';
+import { headerValue } from '../http/fields.js';
+import type { RequestHead } from './request-parser.js';
 
 /** Where the body goes: chunks are views of the socket's reads (each read is a fresh buffer). */
 export interface BodySink {

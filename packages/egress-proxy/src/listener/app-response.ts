@@ -1,8 +1,8 @@
 /**
  * The response to one app request, written straight to the connection's socket: the status line
- * and headers wait for the first body bytes (or the end) so they leave in one write; the body is
- * framed by its Content-Length, else chunked (HTTP/1.1) or by the close (HTTP/1.0); no body for
- * HEAD, 204 and 304. `write` reports backpressure like a stream's; `close` listeners run once,
+ * and headers wait for the first body bytes (or the end) so they leave in one write (a small body
+ * copied behind them into one buffer); the body is framed by its Content-Length, else chunked
+ * (HTTP/1.1) or by the close (HTTP/1.0); no body for HEAD, 204 and 304. `write` reports backpressure like a stream's; `close` listeners run once,
  * when the response has been flushed or the connection went away first.
  */
 import { STATUS_CODES } from 'node:http';
@@ -19,6 +19,45 @@ export interface ResponseOwner {
   readonly keepAliveHint: string;
   /** The response has been written whole (`keepAlive`: the connection may serve another request). */
   responseDone(res: AppResponse, keepAlive: boolean): void;
+}
+
+/** A body this small is copied behind the head into one buffer (a copy is cheaper than a writev). */
+const COALESCE_BYTES = 16 * 1024;
+
+interface HeadState {
+  text: string;
+  length: number;
+  close: boolean;
+  dated: boolean;
+}
+
+/** One field into the head being built; as Node's writeHead, a bad name or value throws. */
+function addField(head: HeadState, name: string, value: string): void {
+  if (!TOKEN.test(name) || !isFieldValue(value)) throw new Error(`an invalid response header (${name.slice(0, 64)})`);
+  // Only the fields the framing owns are looked at; their lengths pick them out cheaply.
+  switch (name.length) {
+    case 4:
+      if (name.toLowerCase() === 'date') head.dated = true;
+      break;
+    case 10:
+      if (name.toLowerCase() === 'connection') {
+        if (hasToken(value.toLowerCase(), 'close')) head.close = true;
+        return; // set from the connection's state
+      }
+      break;
+    case 14:
+      if (name.toLowerCase() === 'content-length') {
+        const n = contentLength(value);
+        if (n === undefined) throw new Error('an invalid response Content-Length');
+        head.length = n;
+        return; // written with the framing
+      }
+      break;
+    case 17:
+      if (name.toLowerCase() === 'transfer-encoding') return; // the framing is ours
+      break;
+  }
+  head.text += `${name}: ${value}\r\n`;
 }
 
 function runAll(fns: (() => void)[]): void {
@@ -45,6 +84,13 @@ export class AppResponse {
   #keepAlive: boolean;
   #onClose: (() => void)[] | undefined;
   #onDrain: (() => void) | undefined;
+  /** The Content-Length being written (-1: other framing), and the body bytes written so far. */
+  #length = -1;
+  #sent = 0;
+  /** The write holding the body's last byte carries the flush callback; `end` writes nothing more. */
+  #lastQueued = false;
+  /** That write flushed before `end` was called. */
+  #flushedEarly = false;
 
   constructor(
     private readonly owner: ResponseOwner,
@@ -92,54 +138,38 @@ export class AppResponse {
   /** Sets the status and headers; throws on header bytes that are not allowed (nothing is written then). */
   writeHead(status: number, headers: ResponseHeaders): void {
     if (this.headersSent) throw new Error('the response head was already written');
-    let head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n`;
-    let length = -1;
-    let close = false;
-    let dated = false;
-    const add = (name: string, value: string) => {
-      // As Node's writeHead: a name or value that is not a valid field is refused, nothing sent.
-      if (!TOKEN.test(name) || !isFieldValue(value)) throw new Error(`an invalid response header (${name.slice(0, 64)})`);
-      const lower = name.toLowerCase();
-      if (lower === 'date') dated = true;
-      if (lower === 'content-length') {
-        const n = contentLength(value);
-        if (n === undefined) throw new Error('an invalid response Content-Length');
-        length = n;
-        return; // written below with the framing
-      }
-      if (lower === 'connection') {
-        if (hasToken(value.toLowerCase(), 'close')) close = true;
-        return; // set below from the connection's state
-      } else if (lower === 'transfer-encoding') return; // the framing is ours
-      head += `${name}: ${value}\r\n`;
-    };
+    const head: HeadState = { text: `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n`, length: -1, close: false, dated: false };
     if (Array.isArray(headers)) {
-      for (let i = 0; i < headers.length; i += 2) add(headers[i] as string, headers[i + 1] as string);
+      for (let i = 0; i < headers.length; i += 2) addField(head, headers[i] as string, headers[i + 1] as string);
     } else {
       const record = headers as Readonly<Record<string, string | readonly string[]>>;
       for (const name in record) {
         const value = record[name] as string | readonly string[];
-        if (typeof value === 'string') add(name, value);
-        else for (const v of value) add(name, v);
+        if (typeof value === 'string') addField(head, name, value);
+        else for (const v of value) addField(head, name, v);
       }
     }
+    const length = head.length;
+    let text = head.text;
+    let close = head.close;
     if (this.bodyless || status === 204 || status === 304 || status < 200) this.#framing = Framing.None;
     else if (length >= 0) {
       this.#framing = Framing.Length;
-      head += `content-length: ${length}\r\n`;
+      text += `content-length: ${length}\r\n`;
     } else if (this.http11) {
       this.#framing = Framing.Chunked;
-      head += 'transfer-encoding: chunked\r\n';
+      text += 'transfer-encoding: chunked\r\n';
     } else {
       this.#framing = Framing.UntilClose;
       close = true;
     }
-    if (length >= 0 && this.#framing === Framing.None) head += `content-length: ${length}\r\n`;
-    if (!dated) head += `date: ${httpDate()}\r\n`;
+    if (length >= 0 && this.#framing === Framing.None) text += `content-length: ${length}\r\n`;
+    if (!head.dated) text += `date: ${httpDate()}\r\n`;
     if (close) this.#keepAlive = false;
-    if (!this.#keepAlive) head += 'connection: close\r\n';
-    else head += this.http11 ? this.owner.keepAliveHint : `connection: keep-alive\r\n${this.owner.keepAliveHint}`;
-    this.#head = `${head}\r\n`;
+    if (!this.#keepAlive) text += 'connection: close\r\n';
+    else text += this.http11 ? this.owner.keepAliveHint : `connection: keep-alive\r\n${this.owner.keepAliveHint}`;
+    this.#head = `${text}\r\n`;
+    this.#length = this.#framing === Framing.Length ? length : -1;
     this.headersSent = true;
   }
 
@@ -171,6 +201,26 @@ export class AppResponse {
     const head = this.#head;
     const size = typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
     if (size === 0 && head === undefined) return socket.writableLength === 0 || !socket.writableNeedDrain;
+    this.#sent += size;
+    const last = this.#length >= 0 && this.#sent >= this.#length;
+    if (head !== undefined && size <= COALESCE_BYTES && this.#framing !== Framing.Chunked) {
+      // The head and a small body in one buffer, one write: no writev, no corking, and the
+      // upstream's read buffer is not lent out. When it is the whole body, the flush is awaited on it.
+      this.#head = undefined;
+      const n = head.length; // latin1: a byte per character
+      const body = this.#framing === Framing.None ? 0 : size;
+      const out = Buffer.allocUnsafe(n + body);
+      out.write(head, 0, 'latin1');
+      if (body > 0) {
+        if (typeof chunk === 'string') out.write(chunk, n);
+        else chunk.copy(out, n);
+      }
+      if (last) {
+        this.#lastQueued = true;
+        socket.write(out, this.#onFlush);
+      } else socket.write(out);
+      return !socket.writableNeedDrain;
+    }
     socket.cork();
     if (head !== undefined) {
       this.#head = undefined;
@@ -182,7 +232,12 @@ export class AppResponse {
         socket.write(chunk);
         socket.write('\r\n', 'latin1');
       }
-    } else if (this.#framing !== Framing.None && size > 0) socket.write(chunk);
+    } else if (this.#framing !== Framing.None && size > 0) {
+      if (last) {
+        this.#lastQueued = true;
+        socket.write(chunk, this.#onFlush);
+      } else socket.write(chunk);
+    }
     socket.uncork();
     return !socket.writableNeedDrain;
   }
@@ -195,17 +250,28 @@ export class AppResponse {
       const length = chunk === undefined ? 0 : typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
       this.writeHead(200, ['content-length', String(length)]);
     }
-    socket.cork();
     if (chunk !== undefined) this.write(chunk);
-    else if (this.#head !== undefined) {
+    this.ended = true;
+    if (this.#lastQueued) {
+      // The last body bytes went out with the flush callback: nothing more to write.
+      if (this.#flushedEarly) this.#flushed();
+      return;
+    }
+    socket.cork();
+    if (this.#head !== undefined) {
       socket.write(this.#head, 'latin1');
       this.#head = undefined;
     }
-    this.ended = true;
     const last = this.#framing === Framing.Chunked ? '0\r\n\r\n' : '';
-    socket.write(last, 'latin1', () => this.#flushed());
+    socket.write(last, 'latin1', this.#onFlush);
     socket.uncork();
   }
+
+  readonly #onFlush = (): void => {
+    // A write that completes the body may flush before `end` is called (it is, in the same turn).
+    if (this.ended) this.#flushed();
+    else this.#flushedEarly = true;
+  };
 
   #flushed(): void {
     if (this.destroyed) return;

@@ -1,10 +1,9 @@
 /**
  * HTTP hygiene between the app and the upstream (RFC 9110 §7.6): hop-by-hop header removal,
- * header names with `_`, Via, X-Forwarded-* / Forwarded. Pure functions over Node's flat
- * `rawHeaders` lists. (Requests are checked by the listener's request parser alone.)
+ * header names with `_`, Via, X-Forwarded-* / Forwarded. Pure functions over flat
+ * `[name, value, ...]` lists. (Requests are checked by the listener's request parser alone.)
  */
-import type { IncomingHttpHeaders } from 'node:http';
-import { connectionTokens, isHopByHop, rawConnectionTokens } from '@outrigger/runtime';
+import { isHopByHop, rawConnectionTokens } from '@outrigger/runtime';
 import type { HeaderRewriter } from '../route/rewrite.js';
 
 export const VIA = '1.1 outrigger';
@@ -80,35 +79,26 @@ export function upstreamRequestHeaders(raw: readonly string[], opts: ForwardingO
   return out;
 }
 
-/** Response headers, as the upstream pool parsed them, to what the app gets. */
-export function downstreamResponseHeaders(
-  headers: IncomingHttpHeaders,
-  rewriter: HeaderRewriter,
-  via: boolean,
-): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = {};
-  const connection = headers.connection;
-  const named =
-    connection === undefined || connection === 'keep-alive' || connection === 'close' ? undefined : connectionTokens(connection);
-  for (const name in headers) {
-    const value = headers[name];
-    if (value === undefined || isHopByHop(name, named) || rewriter.drops(name)) continue;
-    out[name] = value;
-  }
-  if (via) {
-    const upstreamVia = out.via;
-    out.via = upstreamVia === undefined ? VIA : `${Array.isArray(upstreamVia) ? upstreamVia.join(', ') : upstreamVia}, ${VIA}`;
-  }
-  if (!rewriter.empty) {
-    const flat: string[] = [];
-    rewriter.appendTo(flat);
-    for (let i = 0; i < flat.length; i += 2) {
-      const name = flat[i] as string;
-      const value = flat[i + 1] as string;
-      const prev = out[name];
-      out[name] = prev === undefined ? value : Array.isArray(prev) ? [...prev, value] : [prev, value];
+/**
+ * Response headers, as the upstream pool parsed them (flat, lower-case names), to the flat list
+ * the app gets: hop-by-hop and dropped ones out, Via appended to, the route's additions last.
+ */
+export function downstreamResponseHeaders(headers: readonly string[], rewriter: HeaderRewriter, via: boolean): string[] {
+  const out: string[] = [];
+  const named = rawConnectionTokens(headers);
+  let upstreamVia: string | undefined;
+  for (let i = 0; i < headers.length; i += 2) {
+    const name = headers[i] as string;
+    if (isHopByHop(name, named) || rewriter.drops(name)) continue;
+    const value = headers[i + 1] as string;
+    if (via && name === 'via') {
+      upstreamVia = upstreamVia === undefined ? value : `${upstreamVia}, ${value}`;
+      continue;
     }
+    out.push(name, value);
   }
+  if (via) out.push('via', upstreamVia === undefined ? VIA : `${upstreamVia}, ${VIA}`);
+  if (!rewriter.empty) rewriter.appendTo(out);
   return out;
 }
 

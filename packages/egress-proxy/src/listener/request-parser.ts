@@ -298,15 +298,3 @@ export class RequestParser {
     };
   }
 }
-
-/** The value of header `lower` (a lower-case name) in a flat list; repeated ones joined by ", ". */
-export function headerValue(raw: readonly string[], lower: string): string | undefined {
-  let out: string | undefined;
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i] as string;
-    if (name.length === lower.length && name.toLowerCase() === lower) {
-      out = out === undefined ? (raw[i + 1] as string) : `${out}, ${raw[i + 1]}`;
-    }
-  }
-  return out;
-}

@@ -3,9 +3,9 @@
  * ways on the endpoint pool's handler interface (no intermediate streams on the response path),
  * per-try and route timeouts, retries under the route's policy and budget, outlier feedback.
  */
-import type { IncomingHttpHeaders } from 'node:http';
 import type { Endpoint } from '../endpoint/endpoint.js';
 import { type UpstreamController, type UpstreamHandler, UpstreamRequestError } from '../endpoint/upstream-pool.js';
+import { firstValue, setValue } from '../http/fields.js';
 import { pathOnly } from '../http/request-target.js';
 import type { AppRequest } from '../listener/app-request.js';
 import type { AppResponse } from '../listener/app-response.js';
@@ -91,7 +91,7 @@ class Try implements UpstreamHandler {
     this.forward.route.cluster.breaker.pending--;
   }
 
-  onResponseStart(controller: UpstreamController, statusCode: number, headers: IncomingHttpHeaders): void {
+  onResponseStart(controller: UpstreamController, statusCode: number, headers: readonly string[]): void {
     if (this.detached || statusCode < 200) return;
     this.responseStarted = true;
     this.forward.response(this, controller, statusCode, headers);
@@ -226,17 +226,12 @@ export class Forward {
     if (this.#current === t) this.#current = undefined;
   }
 
-  response(t: Try, controller: UpstreamController, status: number, headers: IncomingHttpHeaders): void {
+  response(t: Try, controller: UpstreamController, status: number, headers: readonly string[]): void {
     clearTimeout(t.timer);
     const route = this.route;
     route.cluster.record(t.endpoint, status >= 500 ? '5xx' : 'success', Date.now());
     if (route.policy.retriesStatus(status)) {
-      const retryAfter = headers['retry-after'];
-      const failure: TryFailure = {
-        kind: 'status',
-        status,
-        retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter,
-      };
+      const failure: TryFailure = { kind: 'status', status, retryAfter: firstValue(headers, 'retry-after') };
       if (this.#retry(failure)) {
         // Read and drop this response so its connection stays usable; the retry starts at its end.
         t.discard = true;
@@ -248,7 +243,7 @@ export class Forward {
     this.#status = status;
     if (status >= 500) this.#flags.push(Flags.UpstreamError);
     const out = downstreamResponseHeaders(headers, route.responseRewriter, route.config.via);
-    if (this.#flags.length > 0) out['x-outrigger-flags'] = this.#flags.join(',');
+    if (this.#flags.length > 0) setValue(out, 'x-outrigger-flags', this.#flags.join(','));
     const res = this.res;
     try {
       res.writeHead(status, out);

@@ -116,6 +116,46 @@ t.test('response framing: chunked without a length, none for HEAD, HTTP/1.0 by t
   t.notOk(kept.closed());
 });
 
+t.test('a small response leaves in one write; a body written whole before end() completes at end(), once', async (t) => {
+  const writes: number[] = [];
+  const closes: string[] = [];
+  let openAtEnd = false;
+  const { port } = await listener(t, (s) => {
+    // Count the socket writes of this response (the owner is the connection; its socket is the app's).
+    const socket = (s.res as unknown as { owner: { socket: Socket } }).owner.socket;
+    const write = socket.write;
+    let n = 0;
+    socket.write = function (this: Socket, ...args: Parameters<Socket['write']>) {
+      n++;
+      return write.apply(this, args);
+    } as typeof socket.write;
+    s.res.onClose(() => {
+      closes.push(s.req.url);
+      writes.push(n);
+      socket.write = write;
+    });
+    s.res.writeHead(200, ['content-length', '2', 'x-up', 'u']);
+    s.res.write(Buffer.from('ok'));
+    // The body is whole and flushes now; the response is over only once end() is called.
+    if (s.req.url === '/late') {
+      setTimeout(() => {
+        openAtEnd = !s.res.destroyed && closes.length === 0;
+        s.res.end();
+      }, 100);
+    } else s.res.end();
+  });
+  const c = await rawSocket(port);
+  t.teardown(() => c.socket.destroy());
+  c.socket.write('GET /late HTTP/1.1\r\nHost: x\r\n\r\n');
+  await waitFor(() => closes.length === 1, { what: 'the first response closed' });
+  c.socket.write('GET /now HTTP/1.1\r\nHost: x\r\n\r\n');
+  await waitFor(() => c.received().split('\r\n\r\nok').length === 3, { what: 'both answers' });
+  t.ok(openAtEnd, 'the flushed body did not close the response before end()');
+  t.same(closes, ['/late', '/now'], 'each response closed once, in order, the next request served');
+  t.same(writes, [1, 1], 'status line, headers and body in one socket write');
+  t.equal(undated(c.received()), 'HTTP/1.1 200 OK\r\nx-up: u\r\ncontent-length: 2\r\nkeep-alive: timeout=60\r\n\r\nok'.repeat(2));
+});
+
 t.test('request bodies move only when read; Content-Length and chunked arrive decoded', async (t) => {
   const { port, seen } = await listener(t, (s) => {
     if (s.req.url === '/later') return; // read below
