@@ -2,8 +2,8 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 export interface RouteMetrics {
-  /** Index = status class (1..5); 0 unused. */
-  byClass: ReturnType<Counter<string>['labels']>[];
+  /** Counts one answer of `status` (by its class, 1xx..5xx) in requests_total. */
+  count(status: number): void;
   duration: ReturnType<Histogram<string>['labels']>;
   retries: ReturnType<Counter<string>['labels']>;
 }
@@ -21,16 +21,32 @@ export class ProxyMetrics {
   readonly tunnelsActive: Gauge<string>;
   readonly tunnelBytes: Counter<string>;
   readonly healthyEndpoints: Gauge<string>;
+  /**
+   * requests_total's counts by route and cluster, as plain numbers published at each scrape:
+   * prom-client's `inc` hashes and validates the labels on every call, on every request.
+   * Kept across reloads (a route's series goes on), as prom-client's children were.
+   */
+  readonly #counts = new Map<string, ClassCounts>();
   #connectionSource: () => Iterable<[string, number]> = () => [];
   #healthySource: () => Iterable<[string, number]> = () => [];
 
   constructor(registry: Registry, name: (suffix: string) => string) {
     const registers = [registry];
+    const self = this;
     this.requests = new Counter({
       name: name('requests_total'),
       help: 'Requests by route, cluster and status class (proxy-made errors included).',
       labelNames: ['route', 'cluster', 'status_class'],
       registers,
+      collect() {
+        this.reset();
+        for (const c of self.#counts.values()) {
+          for (let k = 1; k <= 5; k++) {
+            const n = c.byClass[k] as number;
+            if (n > 0) this.inc({ route: c.route, cluster: c.cluster, status_class: `${k}xx` }, n);
+          }
+        }
+      },
     });
     this.duration = new Histogram({
       name: name('request_duration_seconds'),
@@ -84,7 +100,6 @@ export class ProxyMetrics {
       labelNames: ['direction'],
       registers,
     });
-    const self = this;
     this.connections = new Gauge({
       name: name('pool_connections'),
       help: 'Open upstream connections, by cluster.',
@@ -116,7 +131,42 @@ export class ProxyMetrics {
   }
 
   forRoute(route: string, cluster: string): RouteMetrics {
-    const byClass = [1, 1, 2, 3, 4, 5].map((c) => this.requests.labels(route, cluster, `${c}xx`));
-    return { byClass, duration: this.duration.labels(route), retries: this.retries.labels(route) };
+    const counts = this.#countsOf(route, cluster);
+    return {
+      count: (status) => counts.add(status),
+      duration: this.duration.labels(route),
+      retries: this.retries.labels(route),
+    };
+  }
+
+  /** Counts an answer no route owns (refused before routing: no route, bad framing). */
+  countUnrouted(status: number): void {
+    this.#countsOf('', '').add(status);
+  }
+
+  #countsOf(route: string, cluster: string): ClassCounts {
+    const key = `${route}\u0000${cluster}`;
+    let counts = this.#counts.get(key);
+    if (counts === undefined) {
+      counts = new ClassCounts(route, cluster);
+      this.#counts.set(key, counts);
+    }
+    return counts;
+  }
+}
+
+/** Answers of one route and cluster by status class. */
+class ClassCounts {
+  /** Index = status class (1..5); 0 unused. */
+  readonly byClass = [0, 0, 0, 0, 0, 0];
+
+  constructor(
+    readonly route: string,
+    readonly cluster: string,
+  ) {}
+
+  add(status: number): void {
+    const k = Math.floor(status / 100);
+    if (k >= 1 && k <= 5) (this.byClass[k] as number)++;
   }
 }

@@ -62,7 +62,7 @@ export class EgressProxy implements SidecarInstance {
         refused: () => this.#metrics.refusedConnections.inc(),
         clientTimeout: () => this.#metrics.clientTimeouts.inc(),
         // Refused by the listener itself (framing, Host, limits): counted with empty labels.
-        rejected: (status) => this.#metrics.requests.labels('', '', `${Math.floor(status / 100)}xx`).inc(),
+        rejected: (status) => this.#metrics.countUnrouted(status),
       },
       {
         connect: (req, socket, head) => this.#connect(req, socket, head),
@@ -400,11 +400,11 @@ export class EgressProxy implements SidecarInstance {
     // A body the app is still sending would have to be read to keep the connection: close instead.
     sendProxyError(res, error, requestId, this.#idHeader, close || req.bodyUnread, extraHeaders);
     if (route !== undefined) {
-      route.metrics.byClass[Math.floor(error.status / 100)]?.inc();
+      route.metrics.count(error.status);
       route.metrics.duration.observe(0);
     } else {
       // Refused before any route matched (no route, bad framing): counted with empty labels.
-      this.#metrics.requests.labels('', '', `${Math.floor(error.status / 100)}xx`).inc();
+      this.#metrics.countUnrouted(error.status);
     }
     this.#inFlight--;
     if (this.#accessLog) {
@@ -427,7 +427,7 @@ export class EgressProxy implements SidecarInstance {
   #complete(route: Route, result: ForwardResult): void {
     this.#inFlight--;
     const seconds = result.durationMs / 1000;
-    if (result.status > 0) route.metrics.byClass[Math.floor(result.status / 100)]?.inc();
+    if (result.status > 0) route.metrics.count(result.status);
     route.metrics.duration.observe(seconds);
     if (this.#accessLog) {
       this.#logger.info(
