@@ -7,7 +7,8 @@
  * fed in, so a read allocates nothing here. Pure: no sockets (the pool feeds it).
  */
 import { ChunkedDecoder } from '../http/chunked-decoder.js';
-import { contentLength, fieldColon, fieldValue, hasToken, headLines } from '../http/fields.js';
+import { lineEnd, readFields } from '../http/field-lines.js';
+import { contentLength, hasToken } from '../http/fields.js';
 import { heldCopy } from '../http/held-copy.js';
 
 /** The upstream sent something that is not a valid HTTP/1.1 response (the proxy answers 502). */
@@ -149,7 +150,7 @@ export class ResponseParser {
     }
     this.#partial = undefined;
     const next = at + stop + 4 - prior;
-    const head = parseHead(bytes.toString('latin1', 0, stop));
+    const head = parseHead(bytes, stop);
     const status = head.response.status;
     if (status < 200) {
       if (status === 101) throw new ResponseError('a 101 upgrade the request did not ask for');
@@ -186,22 +187,20 @@ interface ParsedHead {
   framing: { length: number; chunked: boolean };
 }
 
-/** A response head (latin1, without its final CRLFCRLF). */
-export function parseHead(text: string): ParsedHead {
-  const lines = headLines(text, responseError);
-  const m = STATUS_LINE.exec(lines[0] as string);
+/** The response head in `bytes[0, stop)` (its final CRLFCRLF at `stop`). */
+export function parseHead(bytes: Buffer, stop: number): ParsedHead {
+  const lineStop = lineEnd(bytes, 0, stop, responseError);
+  const m = STATUS_LINE.exec(bytes.toString('latin1', 0, lineStop));
   if (m === null) throw new ResponseError('a malformed status line');
   const headers: string[] = [];
+  if (lineStop < stop) readFields(bytes, lineStop + 2, stop, true, headers, responseError);
   let length = -1;
   let te: string | undefined;
   let connection: string | undefined;
   let keepAliveHint: string | undefined;
-  for (let i = 1; i < lines.length; i++) {
-    const line = lines[i] as string;
-    const colon = fieldColon(line, responseError);
-    const value = fieldValue(line, colon, responseError);
-    const lower = line.slice(0, colon).toLowerCase();
-    headers.push(lower, value);
+  for (let i = 0; i < headers.length; i += 2) {
+    const lower = headers[i] as string;
+    const value = headers[i + 1] as string;
     // Only the framing and connection fields are read here; their lengths pick them out cheaply.
     switch (lower.length) {
       case 10:

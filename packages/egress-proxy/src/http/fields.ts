@@ -1,7 +1,7 @@
 /**
- * Field-line syntax shared by the request and the response parsers (RFC 9110 §5.5–5.6, RFC 9112
- * §5): token names with no whitespace before the colon, no obs-fold, values of VCHAR, obs-text,
- * SP and HTAB only (no NUL, no other control bytes), optional whitespace trimmed.
+ * Field syntax shared by the parsers and the writers (RFC 9110 §5.5–5.6): tokens, clean values,
+ * Content-Length, comma lists, and lookups in flat `[name, value, ...]` header lists. The parsers
+ * read field lines from bytes in `field-lines.ts`.
  */
 
 /** tchar (RFC 9110 §5.6.2): the bytes of a token (a method, a field name). */
@@ -24,39 +24,9 @@ export function contentLength(value: string): number | undefined {
   return value.length - i > 15 ? undefined : Number(value);
 }
 
-/** Splits a head (latin1, without its final CRLFCRLF) into lines; a bare CR or LF is refused. */
-export function headLines(text: string, fail: (detail: string) => Error): string[] {
-  const lines = text.split('\r\n');
-  for (const line of lines) {
-    if (line.indexOf('\n') !== -1 || line.indexOf('\r') !== -1) throw fail('a bare CR or LF in the head');
-  }
-  return lines;
-}
-
 /** Whether `value` may be sent as a field value as it is (no CR, LF, NUL or other control bytes). */
 export function isFieldValue(value: string): boolean {
   return FIELD_VALUE.test(value);
-}
-
-/** Checks a field line's syntax and returns the index of its colon (the name is before it). */
-export function fieldColon(line: string, fail: (detail: string) => Error): number {
-  const c0 = line.charCodeAt(0);
-  if (c0 === 32 || c0 === 9) throw fail('obs-fold (a field line starting with whitespace)');
-  const colon = line.indexOf(':');
-  if (colon <= 0) throw fail('a field line without a name');
-  if (!TOKEN.test(line.slice(0, colon))) throw fail('an invalid field name');
-  return colon;
-}
-
-/** The value of a field line whose colon is at `colon`, trimmed and checked. */
-export function fieldValue(line: string, colon: number, fail: (detail: string) => Error): string {
-  let s = colon + 1;
-  let e = line.length;
-  while (s < e && (line.charCodeAt(s) === 32 || line.charCodeAt(s) === 9)) s++;
-  while (e > s && (line.charCodeAt(e - 1) === 32 || line.charCodeAt(e - 1) === 9)) e--;
-  const value = line.slice(s, e);
-  if (!FIELD_VALUE.test(value)) throw fail('an invalid field value');
-  return value;
 }
 
 /** Whether a lower-case comma-separated list holds `token`. */
@@ -95,4 +65,14 @@ export function setValue(lowerRaw: string[], lower: string, value: string): void
     } else lowerRaw.splice(i, 2);
   }
   if (!found) lowerRaw.push(lower, value);
+}
+
+/** Whether `name` is `lower` (a lower-case token) in any case, without making a lower-case copy. */
+export function sameName(name: string, lower: string): boolean {
+  if (name.length !== lower.length) return false;
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if ((c >= 65 && c <= 90 ? c | 0x20 : c) !== lower.charCodeAt(i)) return false;
+  }
+  return true;
 }

@@ -10,7 +10,8 @@
 
 import type { ErrorCode } from '../errors.js';
 import { ChunkedDecoder } from '../http/chunked-decoder.js';
-import { contentLength, fieldColon, fieldValue, hasToken, headLines, TOKEN_BYTES } from '../http/fields.js';
+import { lineEnd, readFields } from '../http/field-lines.js';
+import { contentLength, hasToken, sameName, TOKEN_BYTES } from '../http/fields.js';
 import { heldCopy } from '../http/held-copy.js';
 
 /** A request the listener refuses; the connection is closed after the answer. */
@@ -159,7 +160,7 @@ export class RequestParser {
     }
     this.#partial = undefined;
     const next = at + stop + 4 - prior;
-    const head = this.#parse(bytes.toString('latin1', s, stop));
+    const head = this.#parse(bytes, s, stop);
     if (head.method === 'CONNECT' || head.upgrade) this.#state = State.Detached;
     else if (head.bodyLength === -1) {
       this.#state = State.Chunked;
@@ -208,15 +209,17 @@ export class RequestParser {
     }
   }
 
-  #parse(text: string): RequestHead {
-    const lines = headLines(text, bad);
-    const first = lines[0] as string;
+  /** The head in `bytes[s, stop)` (its final CRLFCRLF at `stop`). */
+  #parse(bytes: Buffer, s: number, stop: number): RequestHead {
+    const lineStop = lineEnd(bytes, s, stop, bad);
+    const first = bytes.toString('latin1', s, lineStop);
     const m = REQUEST_LINE.exec(first);
     if (m === null) {
       throw bad(HTTP_09.test(first) ? 'an HTTP/0.9 request line (no HTTP version) is not served' : 'a malformed request line');
     }
     const minor = m[3] === '1' ? 1 : 0;
     const rawHeaders: string[] = [];
+    if (lineStop < stop) readFields(bytes, lineStop + 2, stop, false, rawHeaders, bad);
     let host: string | undefined;
     let hosts = 0;
     let length = -1;
@@ -225,31 +228,29 @@ export class RequestParser {
     let expect: string | undefined;
     let upgrade: string | undefined;
     const reject = this.limits.underscoreHeaders === 'reject';
-    for (let i = 1; i < lines.length; i++) {
-      const line = lines[i] as string;
-      const colon = fieldColon(line, bad);
-      const name = line.slice(0, colon);
-      const value = fieldValue(line, colon, bad);
-      rawHeaders.push(name, value);
+    for (let i = 0; i < rawHeaders.length; i += 2) {
+      const name = rawHeaders[i] as string;
+      const value = rawHeaders[i + 1] as string;
       if (reject && name.includes('_')) throw bad(`a header name with "_" (${name.slice(0, 64)})`);
+      // The fields the parser reads, picked out by length first (names keep their case).
       switch (name.length) {
         case 4:
-          if (name.toLowerCase() === 'host') {
+          if (sameName(name, 'host')) {
             hosts++;
             host = value;
           }
           break;
         case 6:
-          if (name.toLowerCase() === 'expect') expect = expect === undefined ? value : `${expect}, ${value}`;
+          if (sameName(name, 'expect')) expect = expect === undefined ? value : `${expect}, ${value}`;
           break;
         case 7:
-          if (name.toLowerCase() === 'upgrade') upgrade = upgrade === undefined ? value : `${upgrade}, ${value}`;
+          if (sameName(name, 'upgrade')) upgrade = upgrade === undefined ? value : `${upgrade}, ${value}`;
           break;
         case 10:
-          if (name.toLowerCase() === 'connection') connection = connection === undefined ? value : `${connection}, ${value}`;
+          if (sameName(name, 'connection')) connection = connection === undefined ? value : `${connection}, ${value}`;
           break;
         case 14:
-          if (name.toLowerCase() === 'content-length') {
+          if (sameName(name, 'content-length')) {
             if (length !== -1) throw bad('more than one Content-Length');
             const n = contentLength(value);
             if (n === undefined) throw bad('an invalid Content-Length');
@@ -257,7 +258,7 @@ export class RequestParser {
           }
           break;
         case 17:
-          if (name.toLowerCase() === 'transfer-encoding') te = te === undefined ? value : `${te}, ${value}`;
+          if (sameName(name, 'transfer-encoding')) te = te === undefined ? value : `${te}, ${value}`;
           break;
       }
     }
