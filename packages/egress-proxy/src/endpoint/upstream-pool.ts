@@ -9,7 +9,7 @@
  */
 import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
-import { contentLength, isFieldValue, TOKEN } from '../http/fields.js';
+import { contentLength, isFieldValue, isToken } from '../http/fields.js';
 import { heldCopy } from '../http/held-copy.js';
 import { type ResponseHead, ResponseParser, type ResponseSink } from './response-parser.js';
 
@@ -673,14 +673,14 @@ export class UpstreamPool {
 /** The request head, and the body length it declares (-1: chunked; 0 with no body). */
 function requestHead(request: UpstreamRequest): { head: string; length: number } {
   const { method, path, headers, body } = request;
-  if (!TOKEN.test(method)) throw new UpstreamRequestError(`an invalid method: ${method}`, 'OUTRIGGER_UPSTREAM_INVALID_REQUEST');
+  if (!isToken(method)) throw new UpstreamRequestError(`an invalid method: ${method}`, 'OUTRIGGER_UPSTREAM_INVALID_REQUEST');
   if (!PATH.test(path)) throw new UpstreamRequestError('an invalid request target', 'OUTRIGGER_UPSTREAM_INVALID_REQUEST');
   let head = `${method} ${path} HTTP/1.1\r\n`;
   let length = -1;
   for (let i = 0; i < headers.length; i += 2) {
     const name = headers[i] as string;
     const value = headers[i + 1] as string;
-    if (!TOKEN.test(name) || !isFieldValue(value)) {
+    if (!isToken(name) || !isFieldValue(value)) {
       throw new UpstreamRequestError(`an invalid header: ${name}`, 'OUTRIGGER_UPSTREAM_INVALID_REQUEST');
     }
     if (name.length === 14 && name.toLowerCase() === 'content-length') {

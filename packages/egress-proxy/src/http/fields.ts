@@ -10,7 +10,6 @@ const TCHARS = "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklm
 export const TOKEN_BYTES = new Uint8Array(256);
 for (const c of TCHARS) TOKEN_BYTES[c.charCodeAt(0)] = 1;
 export const TOKEN = new RegExp(`^[${TCHARS.replace(/[\\\]^-]/g, '\\$&')}]+$`);
-const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 const DIGITS = /^\d+$/;
 
 /**
@@ -24,9 +23,31 @@ export function contentLength(value: string): number | undefined {
   return value.length - i > 15 ? undefined : Number(value);
 }
 
+/** 1 at each character a field value may hold: HTAB, SP, VCHAR, obs-text. */
+const VALUE_CHARS = new Uint8Array(256);
+VALUE_CHARS[9] = 1;
+VALUE_CHARS.fill(1, 0x20, 0x7f);
+VALUE_CHARS.fill(1, 0x80, 0x100);
+
+// The writers check every header of every message: loops over the tables, not regex calls.
+
+/** Whether `value` is a token (RFC 9110 §5.6.2), as `TOKEN` tests. */
+export function isToken(value: string): boolean {
+  if (value.length === 0) return false;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c > 0x7f || TOKEN_BYTES[c] !== 1) return false;
+  }
+  return true;
+}
+
 /** Whether `value` may be sent as a field value as it is (no CR, LF, NUL or other control bytes). */
 export function isFieldValue(value: string): boolean {
-  return FIELD_VALUE.test(value);
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c > 0xff || VALUE_CHARS[c] !== 1) return false;
+  }
+  return true;
 }
 
 /** Whether a lower-case comma-separated list holds `token`. */

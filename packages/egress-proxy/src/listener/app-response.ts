@@ -8,7 +8,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import { httpDate } from '../http/date.js';
-import { contentLength, hasToken, isFieldValue, TOKEN } from '../http/fields.js';
+import { contentLength, hasToken, isFieldValue, isToken } from '../http/fields.js';
 
 export type ResponseHeaders = Readonly<Record<string, string | readonly string[]>> | readonly string[];
 
@@ -33,7 +33,7 @@ interface HeadState {
 
 /** One field into the head being built; as Node's writeHead, a bad name or value throws. */
 function addField(head: HeadState, name: string, value: string): void {
-  if (!TOKEN.test(name) || !isFieldValue(value)) throw new Error(`an invalid response header (${name.slice(0, 64)})`);
+  if (!isToken(name) || !isFieldValue(value)) throw new Error(`an invalid response header (${name.slice(0, 64)})`);
   // Only the fields the framing owns are looked at; their lengths pick them out cheaply.
   switch (name.length) {
     case 4:

@@ -1,18 +1,31 @@
-// The one tchar set (RFC 9110 §5.6.2) as a regex for strings and a byte table for the parsers; flat header lists.
+// The one tchar set (RFC 9110 §5.6.2) as a regex, a loop and a byte table; field values; flat header lists.
 import t from 'tap';
-import { firstValue, headerValue, setValue, TOKEN, TOKEN_BYTES } from '../../src/http/fields.js';
+import { firstValue, headerValue, isFieldValue, isToken, setValue, TOKEN, TOKEN_BYTES } from '../../src/http/fields.js';
 
-t.test('TOKEN and TOKEN_BYTES accept exactly the tchars', async (t) => {
+t.test('TOKEN, isToken and TOKEN_BYTES accept exactly the tchars', async (t) => {
   const tchars = new Set("!#$%&'*+-.^_`|~".split(''));
   for (let b = 0; b < 256; b++) {
     const c = String.fromCharCode(b);
     const expected = /[0-9A-Za-z]/.test(c) || tchars.has(c);
-    if (TOKEN.test(c) !== expected || (TOKEN_BYTES[b] === 1) !== expected)
+    if (TOKEN.test(c) !== expected || isToken(c) !== expected || (TOKEN_BYTES[b] === 1) !== expected)
       t.fail(`byte ${b}: expected ${expected ? 'a tchar' : 'not a tchar'}`);
   }
   t.ok(TOKEN.test("GET!#$%&'*+-.^_`|~"), 'a token of every special tchar');
   t.notOk(TOKEN.test(''), 'the empty string is not a token');
   t.notOk(TOKEN.test('a b'), 'no space in a token');
+  t.ok(isToken("GET!#$%&'*+-.^_`|~"));
+  t.notOk(isToken(''));
+  t.notOk(isToken('a b'));
+  t.notOk(isToken('a\u0100'), 'nothing past latin1');
+  t.notOk(isToken('\u012d'), 'a character whose low byte is a tchar is not one');
+});
+
+t.test('isFieldValue: HTAB, SP, VCHAR and obs-text only', async (t) => {
+  for (let c = 0; c < 0x180; c++) {
+    const expected = c === 9 || (c >= 0x20 && c <= 0x7e) || (c >= 0x80 && c <= 0xff);
+    if (isFieldValue(`a${String.fromCharCode(c)}b`) !== expected) t.fail(`character ${c}: expected ${expected}`);
+  }
+  t.ok(isFieldValue(''), 'an empty value is a value');
 });
 
 t.test('flat header lists: first value, joined values, set replaces the first and drops the rest', async (t) => {
