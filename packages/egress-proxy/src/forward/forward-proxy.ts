@@ -374,7 +374,7 @@ function responseHeaders(raw: readonly string[]): string[] {
     const lower = (raw[i] as string).toLowerCase();
     if (isHopByHop(lower, named)) continue;
     if (lower === 'via') {
-      via = raw[i + 1] as string;
+      via = via === undefined ? (raw[i + 1] as string) : `${via}, ${raw[i + 1]}`;
       continue;
     }
     out.push(raw[i] as string, raw[i + 1] as string);

@@ -148,6 +148,13 @@ t.test('4: absolute-form to a route that injects credentials; the proxy credenti
   ]);
   t.match(plain.stdout, /proxy-authorization=\|/, 'nor on a host no route names');
   t.match(plain.stdout, /via=1\.1 outrigger\|/);
+  // The upstream's own Via headers, every one of them, with ours appended (RFC 9110 §7.6.3).
+  const vias = await run('curl', ['-sS', '-D', '-', '--proxy', proxy.url, `http://plain.test:${nginx.port}/vias`]);
+  t.same(
+    vias.stdout.split('\r\n').filter((l) => /^via:/i.test(l)),
+    ['via: 1.1 cdn-a, 1.1 cdn-b, 1.1 outrigger'],
+    'every upstream Via kept, in order',
+  );
   const noAuth = await run('curl', ['-sS', '-o', '/dev/null', '-w', '%{http_code}', '--proxy', authed.url, 'http://cred.test/headers']);
   t.equal(noAuth.stdout, '407');
   const bearer = await rawExchange(
