@@ -9,7 +9,7 @@
  */
 import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
-import { contentLength, isFieldValue, isToken } from '../http/fields.js';
+import { contentLength, isFieldValue, isToken, sameName } from '../http/fields.js';
 import { heldCopy } from '../http/held-copy.js';
 import { type ResponseHead, ResponseParser, type ResponseSink } from './response-parser.js';
 
@@ -683,7 +683,7 @@ function requestHead(request: UpstreamRequest): { head: string; length: number }
     if (!isToken(name) || !isFieldValue(value)) {
       throw new UpstreamRequestError(`an invalid header: ${name}`, 'OUTRIGGER_UPSTREAM_INVALID_REQUEST');
     }
-    if (name.length === 14 && name.toLowerCase() === 'content-length') {
+    if (sameName(name, 'content-length')) {
       const n = contentLength(value);
       if (n === undefined || (length !== -1 && n !== length)) {
         throw new UpstreamRequestError('an invalid Content-Length', 'OUTRIGGER_UPSTREAM_INVALID_REQUEST');
@@ -691,7 +691,7 @@ function requestHead(request: UpstreamRequest): { head: string; length: number }
       length = n;
       continue; // written below, once
     }
-    if (name.length === 17 && name.toLowerCase() === 'transfer-encoding') continue; // the pool frames the body
+    if (sameName(name, 'transfer-encoding')) continue; // the pool frames the body
     head += `${name}: ${value}\r\n`;
   }
   if (body === null) {

@@ -9,7 +9,6 @@ const TCHARS = "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklm
 /** 1 at each tchar byte, for the parsers that read bytes. */
 export const TOKEN_BYTES = new Uint8Array(256);
 for (const c of TCHARS) TOKEN_BYTES[c.charCodeAt(0)] = 1;
-export const TOKEN = new RegExp(`^[${TCHARS.replace(/[\\\]^-]/g, '\\$&')}]+$`);
 const DIGITS = /^\d+$/;
 
 /**
@@ -31,7 +30,7 @@ VALUE_CHARS.fill(1, 0x80, 0x100);
 
 // The writers check every header of every message: loops over the tables, not regex calls.
 
-/** Whether `value` is a token (RFC 9110 §5.6.2), as `TOKEN` tests. */
+/** Whether `value` is a token (RFC 9110 §5.6.2): one or more tchars. */
 export function isToken(value: string): boolean {
   if (value.length === 0) return false;
   for (let i = 0; i < value.length; i++) {
@@ -61,7 +60,7 @@ export function headerValue(raw: readonly string[], lower: string): string | und
   let out: string | undefined;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i] as string;
-    if (name.length === lower.length && name.toLowerCase() === lower) {
+    if (sameName(name, lower)) {
       out = out === undefined ? (raw[i + 1] as string) : `${out}, ${raw[i + 1]}`;
     }
   }

@@ -1,21 +1,18 @@
-// The one tchar set (RFC 9110 §5.6.2) as a regex, a loop and a byte table; field values; flat header lists.
+// The one tchar set (RFC 9110 §5.6.2) as a check for strings and a byte table for bytes; field values; flat header lists.
 import t from 'tap';
-import { firstValue, headerValue, isFieldValue, isToken, setValue, TOKEN, TOKEN_BYTES } from '../../src/http/fields.js';
+import { firstValue, headerValue, isFieldValue, isToken, setValue, TOKEN_BYTES } from '../../src/http/fields.js';
 
-t.test('TOKEN, isToken and TOKEN_BYTES accept exactly the tchars', async (t) => {
+t.test('isToken and TOKEN_BYTES accept exactly the tchars', async (t) => {
   const tchars = new Set("!#$%&'*+-.^_`|~".split(''));
   for (let b = 0; b < 256; b++) {
     const c = String.fromCharCode(b);
     const expected = /[0-9A-Za-z]/.test(c) || tchars.has(c);
-    if (TOKEN.test(c) !== expected || isToken(c) !== expected || (TOKEN_BYTES[b] === 1) !== expected)
+    if (isToken(c) !== expected || (TOKEN_BYTES[b] === 1) !== expected)
       t.fail(`byte ${b}: expected ${expected ? 'a tchar' : 'not a tchar'}`);
   }
-  t.ok(TOKEN.test("GET!#$%&'*+-.^_`|~"), 'a token of every special tchar');
-  t.notOk(TOKEN.test(''), 'the empty string is not a token');
-  t.notOk(TOKEN.test('a b'), 'no space in a token');
-  t.ok(isToken("GET!#$%&'*+-.^_`|~"));
-  t.notOk(isToken(''));
-  t.notOk(isToken('a b'));
+  t.ok(isToken("GET!#$%&'*+-.^_`|~"), 'a token of every special tchar');
+  t.notOk(isToken(''), 'the empty string is not a token');
+  t.notOk(isToken('a b'), 'no space in a token');
   t.notOk(isToken('a\u0100'), 'nothing past latin1');
   t.notOk(isToken('\u012d'), 'a character whose low byte is a tchar is not one');
 });
