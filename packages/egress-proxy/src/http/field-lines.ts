@@ -107,10 +107,8 @@ export function readFields(
       let b = bytes[i] as number;
       if (b === COLON) break;
       if (TOKEN_BYTES[b] !== 1) {
-        if (b === CR || b === LF) {
-          lineEnd(bytes, i, end, fail); // a bare one throws
-          throw fail('a field line without a name');
-        }
+        if (b === CR && bytes[i + 1] === LF) throw fail('a field line without a name');
+        if (b === CR || b === LF) throw fail('a bare CR or LF in the head');
         throw fail('an invalid field name');
       }
       if (lower && b >= 65 && b <= 90) b |= 0x20;

@@ -8,7 +8,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import { httpDate } from '../http/date.js';
-import { contentLength, hasToken, isFieldValue, isToken } from '../http/fields.js';
+import { contentLength, hasToken, isFieldValue, isToken, sameName } from '../http/fields.js';
 
 export type ResponseHeaders = Readonly<Record<string, string | readonly string[]>> | readonly string[];
 
@@ -37,16 +37,16 @@ function addField(head: HeadState, name: string, value: string): void {
   // Only the fields the framing owns are looked at; their lengths pick them out cheaply.
   switch (name.length) {
     case 4:
-      if (name.toLowerCase() === 'date') head.dated = true;
+      if (sameName(name, 'date')) head.dated = true;
       break;
     case 10:
-      if (name.toLowerCase() === 'connection') {
+      if (sameName(name, 'connection')) {
         if (hasToken(value.toLowerCase(), 'close')) head.close = true;
         return; // set from the connection's state
       }
       break;
     case 14:
-      if (name.toLowerCase() === 'content-length') {
+      if (sameName(name, 'content-length')) {
         const n = contentLength(value);
         if (n === undefined) throw new Error('an invalid response Content-Length');
         head.length = n;
@@ -54,7 +54,7 @@ function addField(head: HeadState, name: string, value: string): void {
       }
       break;
     case 17:
-      if (name.toLowerCase() === 'transfer-encoding') return; // the framing is ours
+      if (sameName(name, 'transfer-encoding')) return; // the framing is ours
       break;
   }
   head.text += `${name}: ${value}\r\n`;
@@ -215,10 +215,7 @@ export class AppResponse {
         if (typeof chunk === 'string') out.write(chunk, n);
         else chunk.copy(out, n);
       }
-      if (last) {
-        this.#lastQueued = true;
-        socket.write(out, this.#onFlush);
-      } else socket.write(out);
+      this.#writeBody(socket, out, last);
       return !socket.writableNeedDrain;
     }
     socket.cork();
@@ -232,12 +229,7 @@ export class AppResponse {
         socket.write(chunk);
         socket.write('\r\n', 'latin1');
       }
-    } else if (this.#framing !== Framing.None && size > 0) {
-      if (last) {
-        this.#lastQueued = true;
-        socket.write(chunk, this.#onFlush);
-      } else socket.write(chunk);
-    }
+    } else if (this.#framing !== Framing.None && size > 0) this.#writeBody(socket, chunk, last);
     socket.uncork();
     return !socket.writableNeedDrain;
   }
@@ -265,6 +257,16 @@ export class AppResponse {
     const last = this.#framing === Framing.Chunked ? '0\r\n\r\n' : '';
     socket.write(last, 'latin1', this.#onFlush);
     socket.uncork();
+  }
+
+  /** A write of body bytes; the one that completes a Content-Length body carries the flush callback. */
+  #writeBody(socket: Socket, data: Buffer | string, last: boolean): void {
+    if (!last) {
+      socket.write(data);
+      return;
+    }
+    this.#lastQueued = true;
+    socket.write(data, this.#onFlush);
   }
 
   readonly #onFlush = (): void => {

@@ -212,7 +212,8 @@ export class Forward {
   /**
    * Asked by the pool after each read: whether the app's socket may still hold views of its read
    * buffer (bytes queued, not yet taken by the kernel); then the pool reads into a fresh buffer.
-   * The response writes each read's bytes in one corked write, so usually nothing is left.
+   * The response writes each read's bytes in one write (a small first body copied behind the
+   * head, so not a view at all), so usually nothing is left.
    */
   readonly #retains = (): boolean => this.res.writableLength > 0;
 
