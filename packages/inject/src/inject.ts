@@ -6,7 +6,8 @@
  */
 import { CST, type Document, isMap, isSeq, Parser, parseAllDocuments, type YAMLMap, type YAMLSeq } from 'yaml';
 import { claimedVolumes, lintPodSpec } from './lint.js';
-import { LOG_DIR, type SidecarName, sidecarContainer, sidecarNames, VERSION, volumes } from './sidecars.js';
+import { LOG_DIR, type SidecarName, sidecarContainer, sidecarEnvNames, sidecarNames, VERSION, volumes } from './sidecars.js';
+import { subPathEnv } from './sub-path-env.js';
 import { validateObject } from './validate.js';
 import { workloadKinds } from './workload.js';
 
@@ -207,19 +208,26 @@ function injectObject(
   }
 
   const containers = (at(doc.toJS(), specPath) as Obj).containers as Obj[];
-  const ownLogs = containers
-    .flatMap((c) => (Array.isArray(c.volumeMounts) ? (c.volumeMounts as Obj[]) : []))
-    .find((m) => typeof m.mountPath === 'string' && m.mountPath.replace(/\/+$/, '') === LOG_DIR); // `/var/log/app/` is the same place
+  const atLogDir = (m: Obj) => typeof m.mountPath === 'string' && m.mountPath.replace(/\/+$/, '') === LOG_DIR; // `/var/log/app/` is the same place
+  const mountsOf = (c: Obj) => (Array.isArray(c.volumeMounts) ? (c.volumeMounts as Obj[]) : []);
+  const logsOwner = containers.find((c) => mountsOf(c).some(atLogDir));
+  const ownLogs = logsOwner && mountsOf(logsOwner).find(atLogDir);
   const logsVolume = ownLogs ? String(ownLogs.name) : volumes.logs;
   // The forwarder must see the directory the app writes to: the same part of the volume.
   const logsSubPath: { subPath?: string; subPathExpr?: string } = {};
+  let logsEnv: { env: Obj[]; envFrom: Obj[] } | undefined;
   if (typeof ownLogs?.subPath === 'string' && ownLogs.subPath !== '') logsSubPath.subPath = ownLogs.subPath;
-  if (typeof ownLogs?.subPathExpr === 'string' && ownLogs.subPathExpr !== '') logsSubPath.subPathExpr = ownLogs.subPathExpr;
+  if (logsOwner && typeof ownLogs?.subPathExpr === 'string' && ownLogs.subPathExpr !== '') {
+    // expanded with the app container's variables: the forwarder gets copies of those it uses
+    const { subPathExpr, env, envFrom } = subPathEnv(logsOwner, ownLogs.subPathExpr, sidecarEnvNames);
+    logsSubPath.subPathExpr = subPathExpr;
+    logsEnv = { env, envFrom };
+  }
   const native = o.mode === 'native';
   const key = native ? 'initContainers' : 'containers';
   if (!seqAt(key)) doc.setIn([...specPath, key], doc.createNode([]));
   const target = seqAt(key) as YAMLSeq;
-  const added = names.map((n) => doc.createNode(sidecarContainer(n, { image: o.image, native, logsVolume, logsSubPath })));
+  const added = names.map((n) => doc.createNode(sidecarContainer(n, { image: o.image, native, logsVolume, logsSubPath, logsEnv })));
   if (native) target.items.unshift(...added);
   else target.items.push(...added);
 

@@ -20,6 +20,8 @@ export interface SidecarOptions {
   logsVolume: string;
   /** The part of that volume the app mounts there (its mount's `subPath` / `subPathExpr`). */
   logsSubPath?: { subPath?: string; subPathExpr?: string };
+  /** Copies of the app's variables that `logsSubPath.subPathExpr` refers to (sub-path-env.ts). */
+  logsEnv?: { env: Record<string, unknown>[]; envFrom: Record<string, unknown>[] };
 }
 
 /** The image's entrypoint script (docker/Dockerfile). */
@@ -39,6 +41,8 @@ const downward = [
   { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
   { name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
 ];
+/** The variables every sidecar defines for itself. */
+export const sidecarEnvNames: ReadonlySet<string> = new Set(downward.map((e) => e.name));
 
 export function sidecarContainer(name: SidecarName, o: SidecarOptions): Record<string, unknown> {
   const p = sidecarPorts[name];
@@ -58,7 +62,8 @@ export function sidecarContainer(name: SidecarName, o: SidecarOptions): Record<s
     ...(o.native ? { restartPolicy: 'Always' } : {}),
     ...(sidecarCommands[name] ? { command: [...(sidecarCommands[name] ?? [])] } : {}),
     args: [name, '-c', `/etc/outrigger/${name}.yaml`],
-    env: downward,
+    env: name === 'log-forwarder' && o.logsEnv ? [...downward, ...o.logsEnv.env] : downward,
+    ...(name === 'log-forwarder' && o.logsEnv && o.logsEnv.envFrom.length > 0 ? { envFrom: o.logsEnv.envFrom } : {}),
     ports,
     startupProbe: probe('/readyz', { periodSeconds: 1, failureThreshold: 30 }),
     readinessProbe: probe('/readyz', { periodSeconds: 5 }),

@@ -315,6 +315,60 @@ t.test("the app's own log volume is found however its mountPath is spelled (a tr
   );
 });
 
+t.test("the app mounts its log directory with a subPathExpr: the forwarder expands it with the app's variables", async (t) => {
+  const pod = {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'p' },
+    spec: {
+      containers: [
+        {
+          name: 'app',
+          image: 'app',
+          env: [
+            { name: 'POD_NAME', value: 'web' }, // not the pod's name: the forwarder's own POD_NAME must not be used
+            { name: 'SHARD', valueFrom: { fieldRef: { fieldPath: 'metadata.uid' } } },
+            { name: 'DIR', value: '$(SHARD)-$(MEM)' },
+            { name: 'MEM', valueFrom: { resourceFieldRef: { resource: 'limits.memory' } } },
+          ],
+          volumeMounts: [{ name: 'shared', mountPath: '/var/log/app', subPathExpr: 'logs/$(POD_NAME)/$(DIR)/$(NODE_NAME)' }],
+        },
+      ],
+      volumes: [{ name: 'shared', emptyDir: {} }],
+    },
+  };
+  const r = await run(['--sidecars', 'log-forwarder', '-'], JSON.stringify(pod));
+  t.equal(r.code, 0, r.stderr);
+  const [out] = objects(r.stdout) as [Obj];
+  const forwarder = out.spec.initContainers[0];
+  t.same(
+    forwarder.volumeMounts.find((m: Obj) => m.mountPath === '/var/log/app'),
+    {
+      name: 'shared',
+      mountPath: '/var/log/app',
+      readOnly: true,
+      // NODE_NAME: undefined in the app, so literal there; the forwarder defines it, so escaped
+      subPathExpr: 'logs/$(OUTRIGGER_APP_POD_NAME)/$(OUTRIGGER_APP_DIR)/$$(NODE_NAME)',
+    },
+  );
+  t.same(
+    forwarder.env.filter((e: Obj) => e.name.startsWith('OUTRIGGER_APP_')),
+    [
+      { name: 'OUTRIGGER_APP_POD_NAME', value: 'web' },
+      { name: 'OUTRIGGER_APP_SHARD', valueFrom: { fieldRef: { fieldPath: 'metadata.uid' } } },
+      // MEM is defined after DIR: in the app the reference stays literal, and so it does here
+      { name: 'OUTRIGGER_APP_DIR', value: '$(OUTRIGGER_APP_SHARD)-$(MEM)' },
+    ],
+    "copies of what the expression uses, in the app's order",
+  );
+  t.same(
+    forwarder.env.find((e: Obj) => e.name === 'POD_NAME'),
+    { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+    'the forwarder keeps its own POD_NAME for its records',
+  );
+  t.same(await validateObject(out), []);
+});
+
 t.test('the app mounts a subPath of a volume at the log directory: the forwarder mounts the same subPath', async (t) => {
   const r = await run(['--sidecars', 'log-forwarder', '-'], podMounting('shared', { mountPath: '/var/log/app', subPath: 'logs' }));
   t.equal(r.code, 0, r.stderr);

@@ -1,0 +1,137 @@
+/**
+ * The environment a copied `subPathExpr` needs. The kubelet expands a mount's `subPathExpr` with
+ * the variables of the container that mounts it, so the app's `logs/$(POD_ID)` names another
+ * directory in the forwarder, or none, unless the forwarder has the same variables. The copy
+ * references private copies of the app's definitions (`OUTRIGGER_APP_<name>`), so the
+ * forwarder's own variables (POD_NAME, ...) keep their meaning and an app that defines one of
+ * those names differently still gets its own directory.
+ *
+ * Expansion as the kubelet does it (Kubernetes' `third_party/forked/golang/expansion`): `$(NAME)`
+ * is replaced when NAME is defined, and left as written when not; `$$` is a literal `$`.
+ */
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+export const COPY_PREFIX = 'OUTRIGGER_APP_';
+
+type Token = { text: string } | { ref: string };
+
+/** The pieces of an expansion input: literal text and `$(NAME)` references. */
+export function tokens(input: string): Token[] {
+  const out: Token[] = [];
+  let text = '';
+  for (let i = 0; i < input.length; i++) {
+    const c = input[i];
+    if (c !== '$' || i + 1 === input.length) {
+      text += c;
+      continue;
+    }
+    const next = input[i + 1];
+    if (next === '$') {
+      text += '$';
+      i++;
+    } else if (next === '(') {
+      const close = input.indexOf(')', i + 2);
+      if (close === -1) {
+        // no closing paren: the rest is literal
+        text += input.slice(i);
+        break;
+      }
+      if (text !== '') out.push({ text });
+      text = '';
+      out.push({ ref: input.slice(i + 2, close) });
+      i = close;
+    } else {
+      text += c;
+    }
+  }
+  if (text !== '') out.push({ text });
+  return out;
+}
+
+export interface SubPathEnv {
+  /** The forwarder's `subPathExpr`, referencing only the copies. */
+  subPathExpr: string;
+  /** Copies of the app's `env` entries it needs, in the app's order (a copy refers only to earlier ones). */
+  env: Obj[];
+  /** The app's `envFrom` sources, prefixed, when a referenced name may come from them. */
+  envFrom: Obj[];
+}
+
+/**
+ * What the forwarder needs to expand `expr` as `app` (the container that mounts the log
+ * directory) does. `own` are the names the forwarder defines itself.
+ */
+export function subPathEnv(app: Obj, expr: string, own: ReadonlySet<string>): SubPathEnv {
+  const env = (Array.isArray(app.env) ? app.env : []).filter((e): e is Obj => isObj(e) && typeof e.name === 'string' && e.name !== '');
+  const envFrom = Array.isArray(app.envFrom) ? app.envFrom.filter(isObj) : [];
+  const copies = new Map<number, string>(); // index in env → the copy's name
+  const taken = new Set<string>();
+  let fromSources = false;
+
+  // `before`: how many of the app's env entries are defined where the input is expanded.
+  const rewrite = (input: string, before: number): string =>
+    tokens(input)
+      .map((t) => {
+        if ('text' in t) return t.text.replaceAll('$', '$$$$');
+        if (t.ref === '') return '$$()'; // never a name: literal in the app too
+        const i = lastIndex(env, t.ref, before);
+        if (i !== -1) return `$(${copyOf(i)})`;
+        if (envFrom.some((source) => mayDefine(source, t.ref))) {
+          // From a ConfigMap or Secret, we take it: the prefixed sources define it for the
+          // forwarder. Were it a service link variable, or undefined, instead, the app's would
+          // read differently (its value, or `$(NAME)`) from ours (`$(OUTRIGGER_APP_NAME)`).
+          fromSources = true;
+          return `$(${COPY_PREFIX}${t.ref})`;
+        }
+        // Undefined in the app, so left as written there; a service link variable (the same in
+        // every container of the pod) or undefined here too, unless the forwarder defines it.
+        return own.has(t.ref) ? `$$(${t.ref})` : `$(${t.ref})`;
+      })
+      .join('');
+
+  const copyOf = (i: number): string => {
+    const known = copies.get(i);
+    if (known !== undefined) return known;
+    const entry = env[i] as Obj;
+    const base = `${COPY_PREFIX}${entry.name}`;
+    const name = taken.has(base) ? `${base}_${i}` : base; // an earlier definition of a redefined name
+    taken.add(name);
+    copies.set(i, name);
+    const value = entry.value;
+    if (typeof value === 'string') rewrite(value, i); // copies what the value refers to, too
+    return name;
+  };
+
+  const subPathExpr = rewrite(expr, env.length);
+  const copied = [...copies.keys()].sort((a, b) => a - b).map((i) => copyEntry(env, i, copies, rewrite, app));
+  return {
+    subPathExpr,
+    env: copied,
+    envFrom: fromSources ? envFrom.map((s) => ({ ...s, prefix: `${COPY_PREFIX}${typeof s.prefix === 'string' ? s.prefix : ''}` })) : [],
+  };
+}
+
+/** Whether an `envFrom` source can define `name`: its prefix and a ConfigMap or Secret key. */
+function mayDefine(source: Obj, name: string): boolean {
+  const prefix = typeof source.prefix === 'string' ? source.prefix : '';
+  return name.startsWith(prefix) && /^[-._a-zA-Z0-9]+$/.test(name.slice(prefix.length));
+}
+
+/** The last entry named `name` among the first `before` (a later entry overrides an earlier one). */
+function lastIndex(env: Obj[], name: string, before: number): number {
+  for (let i = before - 1; i >= 0; i--) if (env[i]?.name === name) return i;
+  return -1;
+}
+
+function copyEntry(env: Obj[], i: number, copies: Map<number, string>, rewrite: (s: string, before: number) => string, app: Obj): Obj {
+  const e = env[i] as Obj;
+  const name = copies.get(i) as string;
+  if (typeof e.value === 'string') return { name, value: rewrite(e.value, i) };
+  if (isObj(e.valueFrom) && isObj(e.valueFrom.resourceFieldRef) && e.valueFrom.resourceFieldRef.containerName === undefined) {
+    // Without a container name it would read the forwarder's own requests and limits.
+    return { name, valueFrom: { ...e.valueFrom, resourceFieldRef: { ...e.valueFrom.resourceFieldRef, containerName: app.name } } };
+  }
+  if (e.valueFrom !== undefined) return { name, valueFrom: e.valueFrom };
+  return { name, value: '' }; // `name` alone defines it as empty
+}
