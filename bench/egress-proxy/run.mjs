@@ -10,6 +10,7 @@
 //        BENCH_ALLOC=1 BENCH_STRACE=1 for JS bytes allocated and syscalls per request)
 //        PEERS=nginx,outrigger,outrigger\ base BASE_BIN=/tmp/main/egress-proxy.mjs node ...  (before/after)
 //        PEERS='nginx,outrigger,outrigger + --optimize-for-size' node ...  (Node flags added to the shipped ones)
+//        BENCH_MEMORY_LIMIT=192Mi node ...  (the Node peers in a memory cgroup with the pod's limit; root)
 // The 'raw data path (prototype)' peer is bench/egress-proxy/raw-path.mjs (see its header).
 // Needs: nginx, haproxy, wrk on PATH; `npm run build` done (it measures the bundle that ships).
 import { execFile, spawn } from 'node:child_process';
@@ -22,6 +23,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { freePort } from '../../packages/runtime/dist/src/testing/free-port.js';
 import { nodeFlags } from '../../scripts/node-flags.mjs';
+import { memoryLimit, parseQuantity } from '../memory-limit.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const pkgDir = join(here, '../../packages/egress-proxy');
@@ -41,12 +43,16 @@ const RATE = 1000;
 // Seconds of the fixed-rate run (its p99 is the 1 % tail of RATE × this many requests).
 const FIXED_S = Number(process.env.BENCH_FIXED_S ?? process.env.BENCH_DURATION_S ?? 5);
 const TICK = 100; // CLK_TCK on Linux
+// The manifests give the egress-proxy `limits.memory: 192Mi`; V8 sizes its heap from the limit.
+const LIMIT = process.env.BENCH_MEMORY_LIMIT ? parseQuantity(process.env.BENCH_MEMORY_LIMIT) : undefined;
 
 const dir = mkdtempSync(join(tmpdir(), 'bench-egress-'));
 const children = [];
+const cgroup = LIMIT === undefined ? undefined : memoryLimit(LIMIT, `outrigger-bench-${process.pid}`);
 process.on('exit', () => {
   for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
   rmSync(dir, { recursive: true, force: true });
+  cgroup?.remove();
 });
 process.on('SIGINT', () => process.exit(130));
 
@@ -77,12 +83,10 @@ function start(cmd, args, env = {}, stdout = 'ignore') {
 let gcLogs = 0;
 async function startNode(port, args) {
   const gcLog = ALLOC ? join(dir, `gc-${++gcLogs}.log`) : undefined;
-  const child = start(
-    process.execPath,
-    ALLOC ? ['--trace-gc-nvp', ...args] : args,
-    {},
-    gcLog === undefined ? 'ignore' : openSync(gcLog, 'w'),
-  );
+  const argv = ALLOC ? ['--trace-gc-nvp', ...args] : args;
+  // In the cgroup the shell execs node, so the child's pid is node's for /proc sampling.
+  const [cmd, cmdArgs] = cgroup === undefined ? [process.execPath, argv] : cgroup.wrap(process.execPath, argv);
+  const child = start(cmd, cmdArgs, {}, gcLog === undefined ? 'ignore' : openSync(gcLog, 'w'));
   await waitPort(port);
   return { port, pid: child.pid, gcLog };
 }
@@ -353,11 +357,17 @@ for (const name of peers) {
   }
   if (peer.pid) {
     const child = children.find((c) => c.pid === peer.pid);
-    child?.kill('SIGKILL');
+    if (child !== undefined && child.exitCode === null) {
+      // reaped before the next peer starts, so the memory cgroup is empty when the run ends
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGKILL');
+      await exited;
+    }
   }
 }
 
 const f = (v, d = 0) => (v === undefined || Number.isNaN(v) ? '–' : v.toFixed(d));
+if (LIMIT !== undefined) console.log(`\nNode peers ran in a memory cgroup limited to ${process.env.BENCH_MEMORY_LIMIT}.`);
 console.log('\n| peer | body | req/s | p50 ms | p99 ms | CPU µs/req | peak RSS MB |\n| --- | --- | --- | --- | --- | --- | --- |');
 for (const r of results.filter((r) => r.rps !== undefined)) {
   console.log(`| ${r.peer} | ${r.body} | ${f(r.rps)} | ${f(r.p50, 2)} | ${f(r.p99, 2)} | ${f(r.cpu_us_per_req, 1)} | ${f(r.rss_mb)} |`);
