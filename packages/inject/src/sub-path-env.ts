@@ -54,7 +54,7 @@ export interface SubPathEnv {
   subPathExpr: string;
   /** Copies of the app's `env` entries it needs, in the app's order (a copy refers only to earlier ones). */
   env: Obj[];
-  /** The app's `envFrom` sources, prefixed, when a referenced name may come from them. */
+  /** The app's `envFrom` sources that may define a referenced name, prefixed. */
   envFrom: Obj[];
 }
 
@@ -67,7 +67,7 @@ export function subPathEnv(app: Obj, expr: string, own: ReadonlySet<string>): Su
   const envFrom = Array.isArray(app.envFrom) ? app.envFrom.filter(isObj) : [];
   const copies = new Map<number, string>(); // index in env → the copy's name
   const taken = new Set<string>();
-  let fromSources = false;
+  const fromSources = new Set<string>(); // names taken from the envFrom sources
 
   // `before`: how many of the app's env entries are defined where the input is expanded.
   const rewrite = (input: string, before: number): string =>
@@ -81,7 +81,7 @@ export function subPathEnv(app: Obj, expr: string, own: ReadonlySet<string>): Su
           // From a ConfigMap or Secret, we take it: the prefixed sources define it for the
           // forwarder. Were it a service link variable, or undefined, instead, the app's would
           // read differently (its value, or `$(NAME)`) from ours (`$(OUTRIGGER_APP_NAME)`).
-          fromSources = true;
+          fromSources.add(t.ref);
           return `$(${COPY_PREFIX}${t.ref})`;
         }
         // Undefined in the app, so left as written there; a service link variable (the same in
@@ -108,7 +108,11 @@ export function subPathEnv(app: Obj, expr: string, own: ReadonlySet<string>): Su
   return {
     subPathExpr,
     env: copied,
-    envFrom: fromSources ? envFrom.map((s) => ({ ...s, prefix: `${COPY_PREFIX}${typeof s.prefix === 'string' ? s.prefix : ''}` })) : [],
+    // only the sources that can define one of them: the forwarder sees no more of the app's
+    // ConfigMaps and Secrets than it needs
+    envFrom: envFrom
+      .filter((s) => [...fromSources].some((name) => mayDefine(s, name)))
+      .map((s) => ({ ...s, prefix: `${COPY_PREFIX}${typeof s.prefix === 'string' ? s.prefix : ''}` })),
   };
 }
 

@@ -34,7 +34,7 @@ interface PodFacts {
   fields: Record<string, string>;
   resources: Record<string, Record<string, string>>; // container → resource → value
   /** A ConfigMap's value for a key (every valid key is defined: see the generator). */
-  configMap: (key: string) => string;
+  configMap: (name: string, key: string) => string;
   services: Record<string, string>;
 }
 
@@ -45,9 +45,10 @@ function variables(c: Obj, pod: PodFacts): (name: string) => string | undefined 
   const env = new Map<string, string>();
   const lookup = (n: string): string | undefined => {
     if (env.has(n)) return env.get(n);
-    for (const s of c.envFrom ?? []) {
+    // when sources define the same name, the last one's value is taken
+    for (const s of [...(c.envFrom ?? [])].reverse()) {
       const prefix = s.prefix ?? '';
-      if (n.startsWith(prefix) && KEY.test(n.slice(prefix.length))) return pod.configMap(n.slice(prefix.length));
+      if (n.startsWith(prefix) && KEY.test(n.slice(prefix.length))) return pod.configMap(s.configMapRef.name, n.slice(prefix.length));
     }
     return pod.services[n];
   };
@@ -90,7 +91,7 @@ t.test('random containers: the copy expands to the same directory', async (t) =>
   const pod: PodFacts = {
     fields: { 'metadata.name': 'pod-1', 'metadata.uid': 'u-42', 'spec.nodeName': 'node-9', 'metadata.namespace': 'ns' },
     resources: { app: { 'limits.memory': '512' }, 'log-forwarder': { 'limits.memory': '256' } },
-    configMap: (key) => `cm-${key}`,
+    configMap: (name, key) => `${name}-${key}`,
     services: { WEB_SERVICE_HOST: '10.0.0.1' },
   };
   let cases = 0;
@@ -110,7 +111,8 @@ t.test('random containers: the copy expands to the same directory', async (t) =>
     });
     // From a ConfigMap that defines every key the expression may use: with envFrom, a name the
     // app's env lacks is taken to come from it (sub-path-env.ts says why).
-    const envFrom = rnd(3) === 0 ? [{ configMapRef: { name: 'cfg' }, ...pick([{}, { prefix: '' }, { prefix: 'P_' }]) }] : undefined;
+    const source = (name: string) => ({ configMapRef: { name }, ...pick([{}, { prefix: '' }, { prefix: 'P_' }]) });
+    const envFrom = rnd(3) === 0 ? Array.from({ length: 1 + rnd(2) }, (_, i) => source(`cfg${i}`)) : undefined;
     const app: Obj = { name: 'app', env, ...(envFrom ? { envFrom } : {}) };
     const expr = text();
     const copy = subPathEnv(app, expr, sidecarEnvNames);
@@ -135,4 +137,17 @@ t.test('random containers: the copy expands to the same directory', async (t) =>
     cases++;
   }
   t.equal(cases, 3000, 'every case the same directory, no name defined twice');
+});
+
+t.test('only the envFrom sources that can define a referenced name are copied', async (t) => {
+  const app = {
+    name: 'app',
+    envFrom: [{ configMapRef: { name: 'settings' } }, { secretRef: { name: 'creds', optional: true }, prefix: 'SEC_' }],
+  };
+  t.same(subPathEnv(app, 'logs/$(TENANT)', sidecarEnvNames).envFrom, [{ configMapRef: { name: 'settings' }, prefix: 'OUTRIGGER_APP_' }]);
+  t.same(subPathEnv(app, 'logs/$(SEC_TENANT)', sidecarEnvNames).envFrom, [
+    { configMapRef: { name: 'settings' }, prefix: 'OUTRIGGER_APP_' },
+    { secretRef: { name: 'creds', optional: true }, prefix: 'OUTRIGGER_APP_SEC_' },
+  ]);
+  t.same(subPathEnv(app, 'logs/static', sidecarEnvNames), { subPathExpr: 'logs/static', env: [], envFrom: [] });
 });
