@@ -6,7 +6,7 @@
  */
 import { CST, type Document, isMap, isSeq, Parser, parseAllDocuments, type YAMLMap, type YAMLSeq } from 'yaml';
 import { claimedVolumes, lintPodSpec } from './lint.js';
-import { LOG_DIR, type SidecarName, sidecarContainer, sidecarEnvNames, sidecarNames, VERSION, volumes } from './sidecars.js';
+import { LOG_DIR, OWN_MOUNTS, type SidecarName, sidecarContainer, sidecarEnvNames, sidecarNames, VERSION, volumes } from './sidecars.js';
 import { subPathEnv } from './sub-path-env.js';
 import { validateObject } from './validate.js';
 import { workloadKinds } from './workload.js';
@@ -208,11 +208,29 @@ function injectObject(
   }
 
   const containers = (at(doc.toJS(), specPath) as Obj).containers as Obj[];
-  const atLogDir = (m: Obj) => typeof m.mountPath === 'string' && m.mountPath.replace(/\/+$/, '') === LOG_DIR; // `/var/log/app/` is the same place
-  const mountsOf = (c: Obj) => (Array.isArray(c.volumeMounts) ? (c.volumeMounts as Obj[]) : []);
-  const logsOwner = containers.find((c) => mountsOf(c).some(atLogDir));
-  const ownLogs = logsOwner && mountsOf(logsOwner).find(atLogDir);
+  // The app's own mount at the log directory, or above it (`/var/log`): the deepest is what the
+  // app sees there. The forwarder mounts it where the app does, so the logs stay on the app's
+  // volume (a PVC keeps them) and the forwarder reads the same directory.
+  const mountPathOf = (m: Obj) => (typeof m.mountPath === 'string' ? m.mountPath.replace(/\/+$/, '') : ''); // `/var/log/app/` is the same place
+  const holdsLogDir = (m: Obj) => {
+    const path = mountPathOf(m);
+    if (path === LOG_DIR) return true;
+    // above it, but not above the forwarder's own mounts (`/var`): their mount points could not
+    // be made in a read-only mount, so the forwarder could not start
+    return path !== '' && LOG_DIR.startsWith(`${path}/`) && !OWN_MOUNTS.some((own) => own.startsWith(`${path}/`));
+  };
+  let logsOwner: Obj | undefined;
+  let ownLogs: Obj | undefined;
+  for (const c of containers) {
+    for (const m of Array.isArray(c.volumeMounts) ? (c.volumeMounts as Obj[]) : []) {
+      if (holdsLogDir(m) && (ownLogs === undefined || mountPathOf(m).length > mountPathOf(ownLogs).length)) {
+        logsOwner = c;
+        ownLogs = m;
+      }
+    }
+  }
   const logsVolume = ownLogs ? String(ownLogs.name) : volumes.logs;
+  const logsMountPath = ownLogs ? mountPathOf(ownLogs) : LOG_DIR;
   // The forwarder must see the directory the app writes to: the same part of the volume.
   const logsSubPath: { subPath?: string; subPathExpr?: string } = {};
   let logsEnv: { env: Obj[]; envFrom: Obj[] } | undefined;
@@ -227,7 +245,9 @@ function injectObject(
   const key = native ? 'initContainers' : 'containers';
   if (!seqAt(key)) doc.setIn([...specPath, key], doc.createNode([]));
   const target = seqAt(key) as YAMLSeq;
-  const added = names.map((n) => doc.createNode(sidecarContainer(n, { image: o.image, native, logsVolume, logsSubPath, logsEnv })));
+  const added = names.map((n) =>
+    doc.createNode(sidecarContainer(n, { image: o.image, native, logsVolume, logsMountPath, logsSubPath, logsEnv })),
+  );
   if (native) target.items.unshift(...added);
   else target.items.push(...added);
 

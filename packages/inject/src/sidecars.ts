@@ -12,12 +12,18 @@ export const sidecarPorts: Record<SidecarName, { probes: number; admin: number; 
 
 export const volumes = { config: 'outrigger-config', logs: 'outrigger-logs', state: 'outrigger-state' } as const;
 export const LOG_DIR = '/var/log/app';
+const CONFIG_DIR = '/etc/outrigger';
+const STATE_DIR = '/var/lib/outrigger';
+/** The forwarder's other mounts: the app's log volume cannot be mounted above them read-only. */
+export const OWN_MOUNTS = [CONFIG_DIR, STATE_DIR] as const;
 
 export interface SidecarOptions {
   image: string;
   native: boolean;
-  /** The volume holding the app's logs (ours, or one the app already mounts at LOG_DIR). */
+  /** The volume holding the app's logs (ours, or one the app already mounts at LOG_DIR or above). */
   logsVolume: string;
+  /** Where the forwarder mounts it: where the app does (LOG_DIR when it is ours). */
+  logsMountPath?: string;
   /** The part of that volume the app mounts there (its mount's `subPath` / `subPathExpr`). */
   logsSubPath?: { subPath?: string; subPathExpr?: string };
   /** Copies of the app's variables that `logsSubPath.subPathExpr` refers to (sub-path-env.ts). */
@@ -48,11 +54,11 @@ export function sidecarContainer(name: SidecarName, o: SidecarOptions): Record<s
   const p = sidecarPorts[name];
   const ports: Record<string, unknown>[] = [{ name: `probes-${p.probes}`, containerPort: p.probes }];
   if (p.data && p.dataName) ports.unshift({ name: p.dataName, containerPort: p.data });
-  const mounts: Record<string, unknown>[] = [{ name: volumes.config, mountPath: '/etc/outrigger', readOnly: true }];
+  const mounts: Record<string, unknown>[] = [{ name: volumes.config, mountPath: CONFIG_DIR, readOnly: true }];
   if (name === 'log-forwarder') {
     mounts.push(
-      { name: o.logsVolume, mountPath: LOG_DIR, readOnly: true, ...o.logsSubPath },
-      { name: volumes.state, mountPath: '/var/lib/outrigger' },
+      { name: o.logsVolume, mountPath: o.logsMountPath ?? LOG_DIR, readOnly: true, ...o.logsSubPath },
+      { name: volumes.state, mountPath: STATE_DIR },
     );
   }
   const probe = (path: string, extra: Record<string, number>) => ({ httpGet: { path, port: p.probes }, ...extra });
@@ -61,7 +67,7 @@ export function sidecarContainer(name: SidecarName, o: SidecarOptions): Record<s
     image: o.image,
     ...(o.native ? { restartPolicy: 'Always' } : {}),
     ...(sidecarCommands[name] ? { command: [...(sidecarCommands[name] ?? [])] } : {}),
-    args: [name, '-c', `/etc/outrigger/${name}.yaml`],
+    args: [name, '-c', `${CONFIG_DIR}/${name}.yaml`],
     env: name === 'log-forwarder' && o.logsEnv ? [...downward, ...o.logsEnv.env] : downward,
     ...(name === 'log-forwarder' && o.logsEnv && o.logsEnv.envFrom.length > 0 ? { envFrom: o.logsEnv.envFrom } : {}),
     ports,

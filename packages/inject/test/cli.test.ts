@@ -315,6 +315,60 @@ t.test("the app's own log volume is found however its mountPath is spelled (a tr
   );
 });
 
+t.test('the app mounts a volume above the log directory (/var/log): its logs stay on it, and the forwarder reads them there', async (t) => {
+  const pod = {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'p' },
+    spec: {
+      containers: [{ name: 'app', image: 'app', volumeMounts: [{ name: 'keep', mountPath: '/var/log', subPath: 'web' }] }],
+      volumes: [{ name: 'keep', persistentVolumeClaim: { claimName: 'logs' } }],
+    },
+  };
+  const r = await run(['--sidecars', 'log-forwarder', '-'], JSON.stringify(pod));
+  t.equal(r.code, 0, r.stderr);
+  const [out] = objects(r.stdout) as [Obj];
+  t.same(
+    out.spec.containers[0].volumeMounts,
+    pod.spec.containers[0]?.volumeMounts,
+    "the app's mounts are unchanged: /var/log/app is still on its volume",
+  );
+  t.same(
+    out.spec.volumes.map((v: Obj) => v.name),
+    ['keep', 'outrigger-config', 'outrigger-state'],
+    'no emptyDir of ours',
+  );
+  t.same(
+    out.spec.initContainers[0].volumeMounts.find((m: Obj) => m.name === 'keep'),
+    { name: 'keep', mountPath: '/var/log', readOnly: true, subPath: 'web' },
+    'the forwarder mounts it where the app does, so /var/log/app is the same directory',
+  );
+  t.same(await validateObject(out), []);
+
+  const deeper = structuredClone(pod);
+  deeper.spec.containers.push({ name: 'other', image: 'o', volumeMounts: [{ name: 'own', mountPath: '/var/log/app' }] } as never);
+  deeper.spec.volumes.push({ name: 'own', emptyDir: {} } as never);
+  const r2 = await run(['--sidecars', 'log-forwarder', '-'], JSON.stringify(deeper));
+  t.equal(r2.code, 0, r2.stderr);
+  const [out2] = objects(r2.stdout) as [Obj];
+  t.same(
+    out2.spec.initContainers[0].volumeMounts.find((m: Obj) => m.mountPath.startsWith('/var/log')),
+    { name: 'own', mountPath: '/var/log/app', readOnly: true },
+    'a mount at the log directory itself is what is seen there: it wins over one above it',
+  );
+
+  const atVar = structuredClone(pod);
+  (atVar.spec.containers[0] as Obj).volumeMounts = [{ name: 'keep', mountPath: '/var' }];
+  const r3 = await run(['--sidecars', 'log-forwarder', '-'], JSON.stringify(atVar));
+  t.equal(r3.code, 0, r3.stderr);
+  const [out3] = objects(r3.stdout) as [Obj];
+  t.same(
+    out3.spec.initContainers[0].volumeMounts.map((m: Obj) => m.mountPath),
+    ['/etc/outrigger', '/var/log/app', '/var/lib/outrigger'],
+    'not above its own state directory (read-only, its mount point could not be made): the shared emptyDir instead',
+  );
+});
+
 t.test("the app mounts its log directory with a subPathExpr: the forwarder expands it with the app's variables", async (t) => {
   const pod = {
     apiVersion: 'v1',
