@@ -33,6 +33,8 @@ export interface SourceHost extends TailerHost {
 }
 
 const KNOWN_MAX = 10_000;
+/** Paths remembered as unopenable (so each is warned about once), at most. */
+const UNREADABLE_MAX = 1024;
 /** Directory passes when looking for unseen rotations while files are being renamed under us. */
 const UNSEEN_PASSES = 5;
 
@@ -53,6 +55,8 @@ export class FileSource {
   /** Per watched path: when we opened the last file we tailed there. */
   readonly #lastOpenedAt = new Map<string, number>();
   #capWarned = false;
+  /** Path → the error code it last failed to open with: warned once, retried at every rescan. */
+  readonly #unreadable = new Map<string, string>();
   #stopped = false;
   /**
    * Files opened since `start()` began, read only once `begin()` is called: after the checkpoint
@@ -274,12 +278,23 @@ export class FileSource {
       t = await Tailer.open(this.name, real, first, this.host.sinksOf(this.name), () => this.#assembler(), this.host, this.#opts, fh);
       if (typeof offset === 'object') t.startAt(offset);
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code !== 'ENOENT') {
-        this.host.sourceWarn(this.name, 'cannot open file', { path: real, err: (err as Error).message, code: 'OUTRIGGER_E_LF_FILE_READ' });
+      const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
+      if (code === 'ENOENT')
+        this.#unreadable.delete(real); // gone: a new file there is warned about anew
+      else if (this.#unreadable.get(real) !== code) {
+        this.#unreadable.delete(real);
+        this.#unreadable.set(real, code);
+        if (this.#unreadable.size > UNREADABLE_MAX) this.#unreadable.delete(this.#unreadable.keys().next().value as string);
+        this.host.sourceWarn(this.name, 'cannot open file', {
+          path: real,
+          err: (err as Error).message,
+          code: 'OUTRIGGER_E_LF_FILE_READ',
+          ...(code === 'EACCES' || code === 'EPERM' ? { hint: permissionHint() } : {}),
+        });
       }
       return undefined;
     }
+    if (this.#unreadable.delete(real)) this.host.info('file readable again', { source: this.name, path: real });
     const existing = this.tailers.get(t.key);
     if (existing) {
       await t.close();
@@ -470,4 +485,10 @@ function furthest(start: StartOffsets): number {
   let max = start.offset;
   for (const o of Object.values(start.sinks ?? {})) if (o > max) max = o;
   return max;
+}
+
+/** What to change when the app's files are not readable to the forwarder's user. */
+function permissionHint(): string {
+  const who = process.getuid ? `uid ${process.getuid()}, gid ${process.getgid?.()}` : 'its user';
+  return `the forwarder (${who}) may not read it: make the app's log files readable to it, e.g. group-readable files and the pod's securityContext.fsGroup`;
 }
