@@ -5,7 +5,7 @@ export const errorCodes = {
   OUTRIGGER_E_LF_CHECKPOINT_WRITE:
     'The checkpoint could not be written to `state_dir`; delivery continues but a restart will repeat lines: check the volume is writable and not full.',
   OUTRIGGER_E_LF_FILE_READ:
-    "A tailed file could not be opened or read (permissions, I/O error); it is retried at every rescan and logged again only if the error changes, and `file readable again` is logged once it opens. A permission error names the forwarder's uid and gid: make the files readable to it (group-readable, the pod's `securityContext.fsGroup`).",
+    "A tailed file, or a directory its globs search, could not be opened or read (permissions, I/O error); it is retried at every rescan and logged again only if the error changes, and `file readable again` / `directory readable again` is logged once it opens. A permission error names the forwarder's uid and gid: make the files readable to it (group-readable, the pod's `securityContext.fsGroup`).",
   OUTRIGGER_E_LF_FILE_LOST:
     'A file with an unfinished checkpoint was not found again (deleted while the forwarder was stopped); its unread lines cannot be delivered.',
   OUTRIGGER_E_LF_FILE_GIVEN_UP:

@@ -7,6 +7,7 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { type FSWatcher, watch } from 'chokidar';
+import { FailingPaths } from './failing-paths.js';
 import type { Globs } from './globs.js';
 
 export interface DiscoveryEvents {
@@ -15,6 +16,8 @@ export interface DiscoveryEvents {
   /** A rescan finished; `found` is every matching regular file. */
   onRescan(found: string[]): void;
   onWatchError(err: Error): void;
+  /** A directory to search could not be read (not: does not exist), or can again (`err` undefined). */
+  onDirectory(dir: string, err: NodeJS.ErrnoException | undefined): void;
 }
 
 export class Discovery {
@@ -22,6 +25,7 @@ export class Discovery {
   #timer?: NodeJS.Timeout;
   #scanning = false;
   #closed = false;
+  readonly #unreadable = new FailingPaths();
 
   constructor(
     readonly globs: Globs,
@@ -40,9 +44,15 @@ export class Discovery {
     let entries: import('node:fs').Dirent[];
     try {
       entries = await fsp.readdir(dir, { withFileTypes: true });
-    } catch {
-      return; // missing or unreadable directory: nothing to tail there (yet)
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      const code = err.code ?? 'EIO';
+      // Missing: nothing to tail there yet. Unreadable: nothing either, but said once.
+      if (code === 'ENOENT' || code === 'ENOTDIR') this.#unreadable.cleared(dir);
+      else if (this.#unreadable.failed(dir, code)) this.events.onDirectory(dir, err);
+      return;
     }
+    if (this.#unreadable.cleared(dir)) this.events.onDirectory(dir, undefined);
     for (const e of entries) {
       const full = path.join(dir, e.name);
       let isDir = e.isDirectory();

@@ -15,6 +15,7 @@ import type { MultilineOptions } from '../multiline/multiline.js';
 import { createParser } from '../parse/index.js';
 import { EventAssembler } from './assembler.js';
 import { Discovery } from './discovery.js';
+import { FailingPaths } from './failing-paths.js';
 import { COMPRESSED, compileGlobs, type Globs } from './globs.js';
 import { decide, type FileIdentity, fingerprint } from './identity.js';
 import type { FileSourceConfig } from './index.js';
@@ -33,8 +34,6 @@ export interface SourceHost extends TailerHost {
 }
 
 const KNOWN_MAX = 10_000;
-/** Paths remembered as unopenable (so each is warned about once), at most. */
-const UNREADABLE_MAX = 1024;
 /** Directory passes when looking for unseen rotations while files are being renamed under us. */
 const UNSEEN_PASSES = 5;
 
@@ -55,8 +54,8 @@ export class FileSource {
   /** Per watched path: when we opened the last file we tailed there. */
   readonly #lastOpenedAt = new Map<string, number>();
   #capWarned = false;
-  /** Path → the error code it last failed to open with: warned once, retried at every rescan. */
-  readonly #unreadable = new Map<string, string>();
+  /** Files that failed to open: warned about once, retried at every rescan. */
+  readonly #unreadable = new FailingPaths();
   #stopped = false;
   /**
    * Files opened since `start()` began, read only once `begin()` is called: after the checkpoint
@@ -87,6 +86,16 @@ export class FileSource {
       onRescan: (found) => this.#rescanned(found),
       onWatchError: (err) =>
         host.sourceWarn(name, 'watching failed; the rescan still finds files', { err: err.message, code: 'OUTRIGGER_E_LF_WATCH' }),
+      onDirectory: (dir, err) => {
+        if (err === undefined) host.info('directory readable again', { source: name, path: dir });
+        else
+          host.sourceWarn(name, 'cannot read directory', {
+            path: dir,
+            err: err.message,
+            code: 'OUTRIGGER_E_LF_FILE_READ',
+            ...hintFor(err),
+          });
+      },
     });
   }
 
@@ -280,21 +289,18 @@ export class FileSource {
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
       if (code === 'ENOENT')
-        this.#unreadable.delete(real); // gone: a new file there is warned about anew
-      else if (this.#unreadable.get(real) !== code) {
-        this.#unreadable.delete(real);
-        this.#unreadable.set(real, code);
-        if (this.#unreadable.size > UNREADABLE_MAX) this.#unreadable.delete(this.#unreadable.keys().next().value as string);
+        this.#unreadable.cleared(real); // gone: a new file there is warned about anew
+      else if (this.#unreadable.failed(real, code)) {
         this.host.sourceWarn(this.name, 'cannot open file', {
           path: real,
           err: (err as Error).message,
           code: 'OUTRIGGER_E_LF_FILE_READ',
-          ...(code === 'EACCES' || code === 'EPERM' ? { hint: permissionHint() } : {}),
+          ...hintFor(err as NodeJS.ErrnoException),
         });
       }
       return undefined;
     }
-    if (this.#unreadable.delete(real)) this.host.info('file readable again', { source: this.name, path: real });
+    if (this.#unreadable.cleared(real)) this.host.info('file readable again', { source: this.name, path: real });
     const existing = this.tailers.get(t.key);
     if (existing) {
       await t.close();
@@ -487,8 +493,11 @@ function furthest(start: StartOffsets): number {
   return max;
 }
 
-/** What to change when the app's files are not readable to the forwarder's user. */
-function permissionHint(): string {
+/** What to change when a permission error keeps the forwarder's user from the app's logs. */
+function hintFor(err: NodeJS.ErrnoException): { hint?: string } {
+  if (err.code !== 'EACCES' && err.code !== 'EPERM') return {};
   const who = process.getuid ? `uid ${process.getuid()}, gid ${process.getgid?.()}` : 'its user';
-  return `the forwarder (${who}) may not read it: make the app's log files readable to it, e.g. group-readable files and the pod's securityContext.fsGroup`;
+  return {
+    hint: `the forwarder (${who}) may not read it: make the app's log files and directories readable to it, e.g. group-readable and the pod's securityContext.fsGroup`,
+  };
 }

@@ -35,6 +35,7 @@ t.test('scan follows symlinks, skips dangling ones; the rescan finds files witho
     onPath: () => {},
     onRescan: (f) => found.push(f),
     onWatchError: () => {},
+    onDirectory: () => {},
   });
   t.same(await d.scan(), [path.join(dir, 'logs', 'a.log'), path.join(dir, 'logs', 'link.log')]);
   d.start();
