@@ -95,7 +95,9 @@ export function subPathEnv(app: Obj, expr: string, own: ReadonlySet<string>): Su
     if (known !== undefined) return known;
     const entry = env[i] as Obj;
     const base = `${COPY_PREFIX}${entry.name}`;
-    const name = taken.has(base) ? `${base}_${i}` : base; // an earlier definition of a redefined name
+    // an earlier definition of a redefined name gets a suffix, one that is free
+    let name = base;
+    for (let k = i; taken.has(name); k++) name = `${base}_${k}`;
     taken.add(name);
     copies.set(i, name);
     const value = entry.value;

@@ -151,3 +151,25 @@ t.test('only the envFrom sources that can define a referenced name are copied', 
   ]);
   t.same(subPathEnv(app, 'logs/static', sidecarEnvNames), { subPathExpr: 'logs/static', env: [], envFrom: [] });
 });
+
+t.test('a redefined name: each definition used gets its own copy, every name once', async (t) => {
+  const app = {
+    name: 'app',
+    env: [
+      { name: 'X', value: 'a' },
+      { name: 'X_3', value: 'b' }, // the name a copy of the X at index 3 would take first
+      { name: 'Y', value: '$(X)' }, // the first X
+      { name: 'X', value: 'c' }, // the X the expression sees
+    ],
+  };
+  const copy = subPathEnv(app, '$(X_3)/$(Y)/$(X)', sidecarEnvNames);
+  const names = copy.env.map((e) => e.name);
+  t.equal(new Set(names).size, names.length, `no name twice: ${names.join(', ')}`);
+  const value = (name: string) => copy.env.find((e) => e.name === name)?.value;
+  const refs = [...copy.subPathExpr.matchAll(/\$\(([^)]+)\)/g)].map((m) => m[1] as string);
+  t.same(
+    refs.map((r) => value(r)),
+    ['b', '$(OUTRIGGER_APP_X)', 'c'],
+  );
+  t.equal(value('OUTRIGGER_APP_X'), 'a');
+});
