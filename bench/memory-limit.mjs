@@ -40,12 +40,20 @@ export function memoryLimit(bytes, name) {
   const procs = join(dir, 'cgroup.procs');
   return {
     wrap: (cmd, args) => ['/bin/sh', ['-c', `echo $$ > '${procs}' && exec "$@"`, 'sh', cmd, ...args]],
+    // Synchronous, for an 'exit' handler: a process killed just before may take a moment to
+    // leave the group, so this waits up to a second for it.
     remove: () => {
-      try {
-        rmdirSync(dir);
-      } catch {
-        // a process still in it (killed but not yet reaped): the kernel keeps the group; harmless
+      const pause = new Int32Array(new SharedArrayBuffer(4));
+      for (let tries = 0; tries < 50; tries++) {
+        try {
+          rmdirSync(dir);
+          return;
+        } catch (err) {
+          if (err.code === 'ENOENT') return;
+          Atomics.wait(pause, 0, 0, 20);
+        }
       }
+      console.error(`${dir} is still in use; remove it with rmdir once its processes are gone`);
     },
   };
 }
