@@ -215,9 +215,10 @@ function injectObject(
   const holdsLogDir = (m: Obj) => {
     const path = mountPathOf(m);
     if (path === LOG_DIR) return true;
-    // above it, but not above the forwarder's own mounts (`/var`): their mount points could not
-    // be made in a read-only mount, so the forwarder could not start
-    return path !== '' && LOG_DIR.startsWith(`${path}/`) && !OWN_MOUNTS.some((own) => own.startsWith(`${path}/`));
+    // Above it, but not above the forwarder's own mounts (`/var`): their mount points could not
+    // be made in a read-only mount, so the forwarder could not start. Nor a read-only one: the
+    // app cannot write its logs there, so it gets the shared directory as before.
+    return path !== '' && LOG_DIR.startsWith(`${path}/`) && m.readOnly !== true && !OWN_MOUNTS.some((own) => own.startsWith(`${path}/`));
   };
   let logsOwner: Obj | undefined;
   let ownLogs: Obj | undefined;

@@ -367,6 +367,20 @@ t.test('the app mounts a volume above the log directory (/var/log): its logs sta
     ['/etc/outrigger', '/var/log/app', '/var/lib/outrigger'],
     'not above its own state directory (read-only, its mount point could not be made): the shared emptyDir instead',
   );
+
+  const readOnly = structuredClone(pod);
+  (readOnly.spec.containers[0] as Obj).volumeMounts = [{ name: 'keep', mountPath: '/var/log', readOnly: true }];
+  const r4 = await run(['--sidecars', 'log-forwarder', '-'], JSON.stringify(readOnly));
+  t.equal(r4.code, 0, r4.stderr);
+  const [out4] = objects(r4.stdout) as [Obj];
+  t.same(
+    out4.spec.containers[0].volumeMounts,
+    [
+      { name: 'keep', mountPath: '/var/log', readOnly: true },
+      { name: 'outrigger-logs', mountPath: '/var/log/app' },
+    ],
+    'a read-only /var/log is not where the app writes: it gets the shared directory',
+  );
 });
 
 t.test("the app mounts its log directory with a subPathExpr: the forwarder expands it with the app's variables", async (t) => {
