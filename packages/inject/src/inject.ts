@@ -163,6 +163,9 @@ function injectObject(
   const spec = at(obj, paths.spec);
   if (!isObj(spec) || !Array.isArray(spec.containers) || spec.containers.length === 0) return { error: 'a workload without containers' };
   if (spec.hostNetwork === true) return { skip: "hostNetwork: true (the sidecars' ports would be the node's)" };
+  // The sidecars are Linux containers, and the API server refuses their Linux-only security
+  // settings in a pod for Windows: injecting would make the workload fail to create.
+  if (runsOnWindows(spec)) return { skip: 'runs on Windows nodes (the sidecars are Linux containers)' };
   // Plain containers never exit on their own: a pod that should run to completion would not.
   if (
     o.mode === 'legacy' &&
@@ -274,4 +277,23 @@ function injectObject(
   for (const v of newVolumes) vols.items.push(doc.createNode(v));
   doc.setIn([...base, ...paths.meta, 'annotations', INJECTED_ANNOTATION], `${record};${newVolumes.map((v) => v.name).join(',')}`);
   return { changed: true };
+}
+
+/** Does the pod run on Windows only: `os.name`, a nodeSelector, or a required node affinity? */
+function runsOnWindows(spec: Obj): boolean {
+  if (isObj(spec.os) && spec.os.name === 'windows') return true;
+  if (isObj(spec.nodeSelector) && spec.nodeSelector['kubernetes.io/os'] === 'windows') return true;
+  const terms = at(spec, ['affinity', 'nodeAffinity', 'requiredDuringSchedulingIgnoredDuringExecution', 'nodeSelectorTerms']);
+  if (!Array.isArray(terms) || terms.length === 0) return false;
+  // The terms are ORed: Windows only when every term rules Linux out.
+  return terms.every((term) => {
+    const exprs = isObj(term) && Array.isArray(term.matchExpressions) ? term.matchExpressions : [];
+    return exprs.some(
+      (e) =>
+        isObj(e) &&
+        e.key === 'kubernetes.io/os' &&
+        ((e.operator === 'In' && Array.isArray(e.values) && !e.values.includes('linux')) ||
+          (e.operator === 'NotIn' && Array.isArray(e.values) && e.values.includes('linux'))),
+    );
+  });
 }

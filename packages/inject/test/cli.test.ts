@@ -287,6 +287,42 @@ t.test('a StatefulSet whose app mounts a volume from its volumeClaimTemplates is
   t.match(missing.stderr, /mounts volume "nowhere", which the pod does not have/);
 });
 
+t.test('a Windows pod is left alone, with the reason: the sidecars are Linux containers', async (t) => {
+  const pod = (spec: Obj) =>
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'win' },
+      spec: { containers: [{ name: 'iis', image: 'iis' }], ...spec },
+    });
+  const onlyWindows = {
+    nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/os', operator: 'In', values: ['windows'] }] }],
+  };
+  for (const [how, spec] of [
+    ['spec.os.name', { os: { name: 'windows' } }],
+    ['a nodeSelector', { nodeSelector: { 'kubernetes.io/os': 'windows' } }],
+    ['a required node affinity', { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: onlyWindows } } }],
+  ] as const) {
+    const input = pod(spec);
+    const r = await run(['-'], input);
+    t.equal(r.code, 0, r.stderr);
+    t.same(objects(r.stdout), objects(input), `${how}: unchanged`);
+    t.match(r.stderr, /skipped .*\(Pod\/win\): runs on Windows nodes/, `${how}: the reason`);
+  }
+  const either = pod({
+    affinity: {
+      nodeAffinity: {
+        requiredDuringSchedulingIgnoredDuringExecution: {
+          nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/os', operator: 'In', values: ['windows', 'linux'] }] }],
+        },
+      },
+    },
+  });
+  const r = await run(['--sidecars', 'egress-proxy', '-'], either);
+  t.equal(r.code, 0, r.stderr);
+  t.equal((objects(r.stdout)[0] as Obj).spec.initContainers?.[0]?.name, 'egress-proxy', 'a pod that may run on Linux is injected');
+});
+
 /** A Pod whose app mounts its emptyDir `volume` as `mount` says (the log directory, spelled some way). */
 const podMounting = (volume: string, mount: Record<string, string>): string =>
   JSON.stringify({
