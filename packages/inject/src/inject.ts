@@ -234,6 +234,7 @@ function injectObject(
     }
   }
   const logsVolume = ownLogs ? String(ownLogs.name) : volumes.logs;
+  const logsGroup = appGroup(logsOwner ?? containers.find((c) => !(sidecarNames as readonly string[]).includes(String(c.name))), spec);
   const logsMountPath = ownLogs ? mountPathOf(ownLogs) : LOG_DIR;
   // The forwarder must see the directory the app writes to: the same part of the volume.
   const logsSubPath: { subPath?: string; subPathExpr?: string } = {};
@@ -250,7 +251,7 @@ function injectObject(
   if (!seqAt(key)) doc.setIn([...specPath, key], doc.createNode([]));
   const target = seqAt(key) as YAMLSeq;
   const added = names.map((n) =>
-    doc.createNode(sidecarContainer(n, { image: o.image, native, logsVolume, logsMountPath, logsSubPath, logsEnv })),
+    doc.createNode(sidecarContainer(n, { image: o.image, native, logsVolume, logsMountPath, logsSubPath, logsEnv, logsGroup })),
   );
   if (native) target.items.unshift(...added);
   else target.items.push(...added);
@@ -296,4 +297,11 @@ function runsOnWindows(spec: Obj): boolean {
           (e.operator === 'NotIn' && Array.isArray(e.values) && e.values.includes('linux'))),
     );
   });
+}
+
+/** The gid a container runs with when the spec says (its own, else the pod's); never the root group. */
+function appGroup(container: Obj | undefined, spec: Obj): number | undefined {
+  const own = at(container, ['securityContext', 'runAsGroup']);
+  const gid = own ?? at(spec, ['securityContext', 'runAsGroup']);
+  return Number.isInteger(gid) && (gid as number) > 0 ? (gid as number) : undefined;
 }

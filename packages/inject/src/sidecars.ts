@@ -13,6 +13,7 @@ export const sidecarPorts: Record<SidecarName, { probes: number; admin: number; 
 export const volumes = { config: 'outrigger-config', logs: 'outrigger-logs', state: 'outrigger-state' } as const;
 export const LOG_DIR = '/var/log/app';
 const CONFIG_DIR = '/etc/outrigger';
+const NOBODY = 65534;
 const STATE_DIR = '/var/lib/outrigger';
 /** The forwarder's other mounts: the app's log volume cannot be mounted above them read-only. */
 export const OWN_MOUNTS = [CONFIG_DIR, STATE_DIR] as const;
@@ -24,6 +25,8 @@ export interface SidecarOptions {
   logsVolume: string;
   /** Where the forwarder mounts it: where the app does (LOG_DIR when it is ours). */
   logsMountPath?: string;
+  /** The gid the app writes its logs with, when known: the forwarder runs in that group. */
+  logsGroup?: number;
   /** The part of that volume the app mounts there (its mount's `subPath` / `subPathExpr`). */
   logsSubPath?: { subPath?: string; subPathExpr?: string };
   /** Copies of the app's variables that `logsSubPath.subPathExpr` refers to (sub-path-env.ts). */
@@ -77,8 +80,9 @@ export function sidecarContainer(name: SidecarName, o: SidecarOptions): Record<s
     resources: { requests: { cpu: '20m', memory: '96Mi' }, limits: { memory: name === 'egress-proxy' ? '192Mi' : '256Mi' } },
     securityContext: {
       runAsNonRoot: true,
-      runAsUser: 65534,
-      runAsGroup: 65534,
+      runAsUser: NOBODY,
+      // group-readable log files (0640, a common mode) are readable to the forwarder in the app's group
+      runAsGroup: name === 'log-forwarder' ? (o.logsGroup ?? NOBODY) : NOBODY,
       readOnlyRootFilesystem: true,
       allowPrivilegeEscalation: false,
       capabilities: { drop: ['ALL'] },

@@ -287,6 +287,41 @@ t.test('a StatefulSet whose app mounts a volume from its volumeClaimTemplates is
   t.match(missing.stderr, /mounts volume "nowhere", which the pod does not have/);
 });
 
+t.test("the forwarder runs in the app's group, so group-readable log files are readable to it", async (t) => {
+  const pod = (podGroup: number | undefined, appGroup: number | undefined) =>
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'p' },
+      spec: {
+        ...(podGroup === undefined ? {} : { securityContext: { runAsGroup: podGroup } }),
+        containers: [
+          { name: 'sidecar', image: 's' },
+          {
+            name: 'app',
+            image: 'a',
+            ...(appGroup === undefined ? {} : { securityContext: { runAsGroup: appGroup } }),
+            volumeMounts: [{ name: 'l', mountPath: '/var/log/app' }],
+          },
+        ],
+        volumes: [{ name: 'l', emptyDir: {} }],
+      },
+    });
+  const groupOf = async (input: string, sidecar = 'log-forwarder') => {
+    const r = await run(['-'], input);
+    t.equal(r.code, 0, r.stderr);
+    const [out] = objects(r.stdout) as [Obj];
+    t.same(await validateObject(out), []);
+    return out.spec.initContainers.find((c: Obj) => c.name === sidecar).securityContext.runAsGroup;
+  };
+  t.equal(await groupOf(pod(undefined, 1000)), 1000, 'the group of the container that mounts the logs');
+  t.equal(await groupOf(pod(2000, undefined)), 2000, "else the pod's");
+  t.equal(await groupOf(pod(2000, 1000)), 1000, "the container's wins, as in Kubernetes");
+  t.equal(await groupOf(pod(undefined, undefined)), 65534, 'unknown: nobody');
+  t.equal(await groupOf(pod(0, undefined)), 65534, 'never the root group');
+  t.equal(await groupOf(pod(undefined, 1000), 'egress-proxy'), 65534, 'only the forwarder reads the logs');
+});
+
 t.test('a Windows pod is left alone, with the reason: the sidecars are Linux containers', async (t) => {
   const pod = (spec: Obj) =>
     JSON.stringify({
