@@ -65,8 +65,7 @@ export interface SubPathEnv {
 export function subPathEnv(app: Obj, expr: string, own: ReadonlySet<string>): SubPathEnv {
   const env = (Array.isArray(app.env) ? app.env : []).filter((e): e is Obj => isObj(e) && typeof e.name === 'string' && e.name !== '');
   const envFrom = Array.isArray(app.envFrom) ? app.envFrom.filter(isObj) : [];
-  const copies = new Map<number, string>(); // index in env → the copy's name
-  const taken = new Set<string>();
+  const copies = new Map<number, Obj>(); // index in env → its copy
   const fromSources = new Set<string>(); // names taken from the envFrom sources
 
   // `before`: how many of the app's env entries are defined where the input is expanded.
@@ -92,24 +91,26 @@ export function subPathEnv(app: Obj, expr: string, own: ReadonlySet<string>): Su
 
   const copyOf = (i: number): string => {
     const known = copies.get(i);
-    if (known !== undefined) return known;
+    if (known !== undefined) return known.name as string;
     const entry = env[i] as Obj;
     const base = `${COPY_PREFIX}${entry.name}`;
     // an earlier definition of a redefined name gets a suffix, one that is free
+    const used = new Set([...copies.values()].map((c) => c.name));
     let name = base;
-    for (let k = i; taken.has(name); k++) name = `${base}_${k}`;
-    taken.add(name);
-    copies.set(i, name);
-    const value = entry.value;
-    if (typeof value === 'string') rewrite(value, i); // copies what the value refers to, too
+    for (let k = i; used.has(name); k++) name = `${base}_${k}`;
+    const copy: Obj = { name };
+    copies.set(i, copy); // before its value is rewritten, which copies what it refers to too
+    Object.assign(
+      copy,
+      copiedValue(entry, app, (value) => rewrite(value, i)),
+    );
     return name;
   };
 
   const subPathExpr = rewrite(expr, env.length);
-  const copied = [...copies.keys()].sort((a, b) => a - b).map((i) => copyEntry(env, i, copies, rewrite, app));
   return {
     subPathExpr,
-    env: copied,
+    env: [...copies.entries()].sort(([a], [b]) => a - b).map(([, copy]) => copy),
     // only the sources that can define one of them: the forwarder sees no more of the app's
     // ConfigMaps and Secrets than it needs
     envFrom: envFrom
@@ -130,14 +131,14 @@ function lastIndex(env: Obj[], name: string, before: number): number {
   return -1;
 }
 
-function copyEntry(env: Obj[], i: number, copies: Map<number, string>, rewrite: (s: string, before: number) => string, app: Obj): Obj {
-  const e = env[i] as Obj;
-  const name = copies.get(i) as string;
-  if (typeof e.value === 'string') return { name, value: rewrite(e.value, i) };
-  if (isObj(e.valueFrom) && isObj(e.valueFrom.resourceFieldRef) && e.valueFrom.resourceFieldRef.containerName === undefined) {
+/** The value of a copy of `entry`, with `rewrite` applied to a literal value. */
+function copiedValue(entry: Obj, app: Obj, rewrite: (value: string) => string): Obj {
+  if (typeof entry.value === 'string') return { value: rewrite(entry.value) };
+  const from = entry.valueFrom;
+  if (isObj(from) && isObj(from.resourceFieldRef) && from.resourceFieldRef.containerName === undefined) {
     // Without a container name it would read the forwarder's own requests and limits.
-    return { name, valueFrom: { ...e.valueFrom, resourceFieldRef: { ...e.valueFrom.resourceFieldRef, containerName: app.name } } };
+    return { valueFrom: { ...from, resourceFieldRef: { ...from.resourceFieldRef, containerName: app.name } } };
   }
-  if (e.valueFrom !== undefined) return { name, valueFrom: e.valueFrom };
-  return { name, value: '' }; // `name` alone defines it as empty
+  if (from !== undefined) return { valueFrom: from };
+  return { value: '' }; // `name` alone defines it as empty
 }
