@@ -6,7 +6,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { parseAllDocuments } from 'yaml';
 import { lintPodSpec } from '../src/lint.js';
 import { validateObject } from '../src/validate.js';
@@ -32,6 +32,13 @@ const objects = (text: string): Obj[] =>
     .map((d) => d.toJS() as Obj)
     .flatMap((o) => (o?.kind === 'List' ? o.items : [o]));
 const podSpec = (o: Obj) => (workloadKinds[o.kind]?.spec ?? []).reduce((v: Obj, k) => v?.[k], o);
+
+/** The one object outrigger-inject prints for `input` (with only the log-forwarder), once it exited 0. */
+async function injectedForwarder(t: Test, input: Obj): Promise<Obj> {
+  const r = await run(['--sidecars', 'log-forwarder', '-'], JSON.stringify(input));
+  t.equal(r.code, 0, r.stderr);
+  return objects(r.stdout)[0] as Obj;
+}
 
 t.test('a directory of every kind: injected, valid, idempotent, skips reported', async (t) => {
   const first = await run([fixtures]);
@@ -396,9 +403,7 @@ t.test('the app mounts a volume above the log directory (/var/log): its logs sta
       volumes: [{ name: 'keep', persistentVolumeClaim: { claimName: 'logs' } }],
     },
   };
-  const r = await run(['--sidecars', 'log-forwarder', '-'], JSON.stringify(pod));
-  t.equal(r.code, 0, r.stderr);
-  const [out] = objects(r.stdout) as [Obj];
+  const out = await injectedForwarder(t, pod);
   t.same(
     out.spec.containers[0].volumeMounts,
     pod.spec.containers[0]?.volumeMounts,
@@ -419,9 +424,7 @@ t.test('the app mounts a volume above the log directory (/var/log): its logs sta
   const deeper = structuredClone(pod);
   deeper.spec.containers.push({ name: 'other', image: 'o', volumeMounts: [{ name: 'own', mountPath: '/var/log/app' }] } as never);
   deeper.spec.volumes.push({ name: 'own', emptyDir: {} } as never);
-  const r2 = await run(['--sidecars', 'log-forwarder', '-'], JSON.stringify(deeper));
-  t.equal(r2.code, 0, r2.stderr);
-  const [out2] = objects(r2.stdout) as [Obj];
+  const out2 = await injectedForwarder(t, deeper);
   t.same(
     out2.spec.initContainers[0].volumeMounts.find((m: Obj) => m.mountPath.startsWith('/var/log')),
     { name: 'own', mountPath: '/var/log/app', readOnly: true },
@@ -430,9 +433,7 @@ t.test('the app mounts a volume above the log directory (/var/log): its logs sta
 
   const atVar = structuredClone(pod);
   (atVar.spec.containers[0] as Obj).volumeMounts = [{ name: 'keep', mountPath: '/var' }];
-  const r3 = await run(['--sidecars', 'log-forwarder', '-'], JSON.stringify(atVar));
-  t.equal(r3.code, 0, r3.stderr);
-  const [out3] = objects(r3.stdout) as [Obj];
+  const out3 = await injectedForwarder(t, atVar);
   t.same(
     out3.spec.initContainers[0].volumeMounts.map((m: Obj) => m.mountPath),
     ['/etc/outrigger', '/var/log/app', '/var/lib/outrigger'],
@@ -441,9 +442,7 @@ t.test('the app mounts a volume above the log directory (/var/log): its logs sta
 
   const readOnly = structuredClone(pod);
   (readOnly.spec.containers[0] as Obj).volumeMounts = [{ name: 'keep', mountPath: '/var/log', readOnly: true }];
-  const r4 = await run(['--sidecars', 'log-forwarder', '-'], JSON.stringify(readOnly));
-  t.equal(r4.code, 0, r4.stderr);
-  const [out4] = objects(r4.stdout) as [Obj];
+  const out4 = await injectedForwarder(t, readOnly);
   t.same(
     out4.spec.containers[0].volumeMounts,
     [
@@ -476,9 +475,7 @@ t.test("the app mounts its log directory with a subPathExpr: the forwarder expan
       volumes: [{ name: 'shared', emptyDir: {} }],
     },
   };
-  const r = await run(['--sidecars', 'log-forwarder', '-'], JSON.stringify(pod));
-  t.equal(r.code, 0, r.stderr);
-  const [out] = objects(r.stdout) as [Obj];
+  const out = await injectedForwarder(t, pod);
   const forwarder = out.spec.initContainers[0];
   t.same(
     forwarder.volumeMounts.find((m: Obj) => m.mountPath === '/var/log/app'),
